@@ -64,6 +64,12 @@ enum tcp_conn_bit {
 	TCP_BIT_FIN_SCAN = 0x10,
 };
 
+/* flow_state.misc_bits */
+enum misc_bit {
+	MISC_IPID_VALID = 0x01, /* last_ipid holds a real IPv4 ID (T2 starts at UINT32_MAX) */
+	MISC_REPORTED = 0x02,   /* tcpWin reported this direction's alarms */
+};
+
 /*
  * One direction of a conversation. All times are capture time in
  * nanoseconds since the Unix epoch (pcap time offline, converted kernel
@@ -82,8 +88,10 @@ struct flow_state {
 	__u64 cap_bytes;   /* captured bytes (caplen) */
 	__u64 pad_bytes;   /* Ethernet padding bytes */
 	__u64 l7_bytes;    /* sum of L7 lengths */
-	__s64 l7_var_fx;   /* T2 running size estimator, fixed point (VAR_FX_SHIFT) */
-	__s64 iat_var_fx;  /* T2 running IAT estimator, fixed point ns^2 >> IAT_VAR_SHIFT */
+	__u64 l7_var_hi;   /* T2 running size estimator, 128-bit, bytes^2 << 32 */
+	__u64 l7_var_lo;
+	__u64 iat_var_hi;  /* T2 running IAT estimator, 128-bit, ns^2 << 16 */
+	__u64 iat_var_lo;
 	__s64 max_iat_ns;  /* largest inter-arrival time */
 	__u16 min_l7;      /* smallest L7 length */
 	__u16 max_l7;      /* largest L7 length */
@@ -117,7 +125,8 @@ struct flow_state {
 	__u8 src_mac[MAX_MACS][6];
 	__u8 dst_mac[MAX_MACS][6];
 	__u16 vlan_tci[MAX_VLANS];            /* raw TCIs, outer first */
-	__u8 pad[8];
+	__u8 misc_bits;  /* enum misc_bit */
+	__u8 pad[7];
 };
 
 #endif /* FLOWTAP_TYPES_H */

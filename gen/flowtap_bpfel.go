@@ -38,8 +38,10 @@ type FlowtapFlowState struct {
 	CapBytes   uint64
 	PadBytes   uint64
 	L7Bytes    uint64
-	L7VarFx    int64
-	IatVarFx   int64
+	L7VarHi    uint64
+	L7VarLo    uint64
+	IatVarHi   uint64
+	IatVarLo   uint64
 	MaxIatNs   int64
 	MinL7      uint16
 	MaxL7      uint16
@@ -65,7 +67,8 @@ type FlowtapFlowState struct {
 	SrcMac     [3][6]uint8
 	DstMac     [3][6]uint8
 	VlanTci    [3]uint16
-	Pad        [8]uint8
+	MiscBits   uint8
+	Pad        [7]uint8
 }
 
 // Names of all BPF objects in the ELF.
