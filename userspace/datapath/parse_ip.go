@@ -60,6 +60,7 @@ func (p *parser) ipv4(off uint32, depth int) {
 		return
 	}
 	m.resetL3()
+	m.Status |= StatIPv4 // T2 marks the packet with its flow's IP version
 	m.L3 = L3IPv4
 	m.L3Off = off
 	m.Key.EthType = EthIPv4

@@ -79,6 +79,7 @@ func (p *parser) ipv6(off uint32, depth int) {
 		return
 	}
 	m.resetL3()
+	m.Status |= StatIPv6
 	m.L3 = L3IPv6
 	m.L3Off = off
 	m.Key.EthType = EthIPv6

@@ -20,6 +20,12 @@ func ShortNum(n uint64) string {
 	return strconv.FormatUint(n, 10) + shortSuffix(n, "")
 }
 
+// ShortNumUnit formats n with a unit in the short form only, as T2's
+// T2_CONV_NUM_SFX: "10981 (10.98 Kb/s)", "432".
+func ShortNumUnit(n uint64, unit string) string {
+	return strconv.FormatUint(n, 10) + shortSuffix(n, unit)
+}
+
 // ShortRate formats a rate in bits per second as T2's T2_LOG_SPEED does:
 // "2602 b/s (2.60 Kb/s)". The short form uses the truncated rate.
 func ShortRate(bps float64) string {

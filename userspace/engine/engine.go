@@ -1,0 +1,166 @@
+package engine
+
+import (
+	"github.com/flowtap/flowtap/plugins"
+	"github.com/flowtap/flowtap/plugins/api"
+	"github.com/flowtap/flowtap/userspace/capture"
+	"github.com/flowtap/flowtap/userspace/datapath"
+	"github.com/flowtap/flowtap/userspace/flowtable"
+	"github.com/flowtap/flowtap/userspace/report"
+)
+
+// Config selects the engine's behaviour.
+type Config struct {
+	Datapath  datapath.Config
+	Capacity  int  // flow table size in directions (T2: 262144)
+	AlarmMode bool // ALARM_MODE: write only directions that reported alarms
+}
+
+// LineWriter receives finished flow lines.
+type LineWriter interface {
+	WriteLine(line []byte) error
+}
+
+// Engine processes packets. It is not safe for concurrent use.
+type Engine struct {
+	cfg     Config
+	table   *flowtable.Table
+	set     *plugins.Set
+	out     LineWriter
+	pkts    PacketWriter // -s packet mode, may be nil
+	meta    datapath.Meta
+	line    []byte
+	flow    api.Flow
+	toRemove []flowtable.Key // force mode: removed before the next packet
+	stats   Stats
+	snaplen uint32
+	err     error // first output error; processing goes on, Finish returns it
+}
+
+// Stats are the run's counters for the end report.
+type Stats struct {
+	report.Summary
+	Global      uint64 // aggregated flowStat
+	NoFlow      uint64
+	LowWinPkts  uint64
+	FlowLines   uint64
+	Suppressed  uint64 // ALARM_MODE lines not written
+	firstSeen   bool
+}
+
+// New returns an engine writing flow lines to out.
+func New(cfg Config, set *plugins.Set, out LineWriter, pkts PacketWriter) *Engine {
+	timeouts := append([]uint64{cfg.Datapath.FlowTimeoutNs}, datapath.Timeouts[:]...)
+	return &Engine{
+		cfg:   cfg,
+		table: flowtable.New(cfg.Capacity, timeouts),
+		set:   set,
+		out:   out,
+		pkts:  pkts,
+		line:  make([]byte, 0, 1024),
+	}
+}
+
+// SetSnaplen records the input's snap length for pcapd's output file.
+func (e *Engine) SetSnaplen(s uint32) { e.snaplen = s }
+
+// Packet processes one captured packet (T2 perPacketCallback).
+func (e *Engine) Packet(pkt *capture.Packet) {
+	ts := uint64(pkt.TsNs)
+	s := &e.stats
+	s.Packets++
+	s.RawBytes += uint64(pkt.OrigLen)
+	if !s.firstSeen {
+		s.firstSeen = true
+		s.FirstPacketNs = pkt.TsNs
+	}
+	s.LastPacketNs = pkt.TsNs
+	for _, k := range e.toRemove {
+		if f := e.table.Lookup(&k); f != nil {
+			e.table.RemoveNow(f, e.emit)
+		}
+	}
+	e.toRemove = e.toRemove[:0]
+	e.table.Expire(ts, e.emit)
+	if pkt.CapLen == 0 {
+		return // T2 skips empty records after counting them
+	}
+	s.Bytes += uint64(pkt.CapLen)
+	m := &e.meta
+	datapath.Parse(m, pkt.Data, pkt.OrigLen, pkt.LinkType)
+	e.countPacket(m, pkt)
+	if m.NoFlow {
+		s.NoFlow++
+		e.stats.Global |= m.Status
+		e.writePacketLine(pkt, m, nil, 0)
+		return
+	}
+	f, isNew := e.resolve(m, ts)
+	opp := e.table.Opposite(f)
+	var oppState *datapath.State
+	if opp != nil {
+		oppState = &opp.State
+	}
+	iat := int64(ts - f.State.LastNs)
+	r := datapath.Update(&f.State, oppState, m, ts, isNew, &e.cfg.Datapath)
+	// T2_SET_STATUS puts flow bits in the global register too; bit 0,
+	// PENDING and HDOVRN are set on flows only.
+	e.stats.Global |= m.Status | f.State.Status&^(datapath.StatInvert|datapath.StatFragPending|datapath.StatHdrOverrun)
+	if r.LowWin {
+		s.LowWinPkts++
+		e.set.TCPWin.CountLowWindow()
+	}
+	if r.Dump {
+		if err := e.set.Pcapd.WritePacket(pkt, e.snaplen); err != nil && e.err == nil {
+			e.err = err
+		}
+	}
+	if r.Remove {
+		e.toRemove = append(e.toRemove, f.Key)
+		s.ForcedFlows++
+	}
+	if f.State.Status&datapath.StatInvert != 0 {
+		s.BPackets++
+		s.BBytes += uint64(pkt.CapLen)
+	} else {
+		s.APackets++
+		s.ABytes += uint64(pkt.CapLen)
+	}
+	e.writePacketLine(pkt, m, f, iat)
+}
+
+// resolve finds or creates the flow of m (T2's lookup, creation and
+// fragment bookkeeping).
+func (e *Engine) resolve(m *datapath.Meta, ts uint64) (*flowtable.Flow, bool) {
+	headless := false
+	if m.FragLater {
+		if f := e.table.LookupFragment(m); f != nil {
+			e.countFrag(m)
+			return f, false
+		}
+		headless = true
+	}
+	isNew := false
+	f := e.table.Lookup(&m.Key)
+	if f == nil {
+		f = e.table.Create(m, ts, &e.cfg.Datapath, e.emit)
+		isNew = true
+	} else {
+		e.table.Touch(f)
+	}
+	if !m.L2Flow {
+		if m.FragFirst || headless {
+			e.countFrag(m)
+		}
+		e.table.TrackFragments(f, m, headless)
+	}
+	return f, isNew
+}
+
+func (e *Engine) countFrag(m *datapath.Meta) {
+	if m.L3 == datapath.L3IPv6 {
+		e.stats.IPv6FragPackets++
+	} else {
+		e.stats.IPv4FragPackets++
+	}
+}

@@ -1,0 +1,184 @@
+package flowtable
+
+import (
+	"github.com/flowtap/flowtap/gen"
+	"github.com/flowtap/flowtap/userspace/datapath"
+)
+
+// Key is a directional T2 flow key.
+type Key = gen.FlowtapFlowKey
+
+// DefaultCapacity is T2's default flow table size in flow directions.
+const DefaultCapacity = 262144
+
+// Flow is one live flow direction. Pointers to it stay valid until the
+// flow is removed.
+type Flow struct {
+	Key   Key
+	State datapath.State
+	opp   int32 // slot of the opposite direction, or -1
+	prev  int32 // LRU neighbour towards the newest flow
+	next  int32 // LRU neighbour towards the oldest flow
+	// sentinel marks LRU list markers (head, tail, one per timeout).
+	sentinel bool
+	timeout  uint64 // for sentinels: the timeout they watch
+	self     int32  // own slot
+}
+
+// Emit receives an ended flow: a is written first (as A), b second (as B)
+// or is nil for a flow without opposite. Flows are removed after it returns.
+type Emit func(a, b *Flow)
+
+// Counters are the flow figures of the end report.
+type Counters struct {
+	AFlows, BFlows     uint64 // created without / with an existing opposite
+	L2, IPv4, IPv6     uint64 // flows created per kind
+	CorrReplFlows      uint64 // inverted singletons written (request/reply split)
+	MaxLive            uint64 // peak live flow directions
+	Evicted            uint64 // removed because the table was full
+	FragHeadMissing    uint64 // later fragments whose first fragment was not seen
+	FragPendingExpired uint64 // flows that ended with a fragment pending
+	GlobalStatus       uint64 // bits T2 sets only in its global register
+}
+
+// Table is the flow table. It is not safe for concurrent use.
+type Table struct {
+	index    map[Key]int32
+	frags    map[Key]int32 // flow key with ports replaced by the fragment ID
+	chunks   [][]Flow // slots 0 head, 1 tail, then sentinels, then flows
+	n        int32    // slots in use (high-water mark)
+	free     []int32
+	sentinel []int32 // timeout sentinels, biggest timeout first
+	capacity int
+	live     int
+	flowInd  uint64
+	c        Counters
+}
+
+const (
+	head = 0
+	tail = 1
+)
+
+// New returns a table for at most capacity live flow directions that
+// watches the given timeouts (nanoseconds; duplicates are ignored).
+func New(capacity int, timeouts []uint64) *Table {
+	if capacity <= 0 {
+		capacity = DefaultCapacity
+	}
+	t := &Table{
+		index:    make(map[Key]int32),
+		frags:    make(map[Key]int32),
+		capacity: capacity,
+	}
+	h := t.alloc()
+	*t.node(h) = Flow{sentinel: true, next: tail, prev: -1, self: h}
+	tl := t.alloc()
+	*t.node(tl) = Flow{sentinel: true, prev: head, next: -1, self: tl}
+	for _, to := range sortedUnique(timeouts) {
+		i := t.alloc()
+		*t.node(i) = Flow{sentinel: true, timeout: to, self: i}
+		t.linkBefore(i, tail) // T2 places each new sentinel in front of the tail
+		t.sentinel = append(t.sentinel, i)
+	}
+	return t
+}
+
+func sortedUnique(v []uint64) []uint64 {
+	out := make([]uint64, 0, len(v))
+	for _, x := range v {
+		dup := false
+		for _, y := range out {
+			dup = dup || x == y
+		}
+		if !dup {
+			out = append(out, x)
+		}
+	}
+	// T2 orders its timeout handlers biggest first.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j] > out[j-1]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// Counters returns the flow counters so far.
+func (t *Table) Counters() Counters { return t.c }
+
+// Live returns the number of live flow directions.
+func (t *Table) Live() int { return t.live }
+
+// Capacity returns the table size in flow directions.
+func (t *Table) Capacity() int { return t.capacity }
+
+// Opposite returns the opposite direction of f, or nil.
+func (t *Table) Opposite(f *Flow) *Flow {
+	if f.opp < 0 {
+		return nil
+	}
+	return t.node(f.opp)
+}
+
+// Chunked storage keeps *Flow pointers stable while the table grows.
+const (
+	chunkBits = 12
+	chunkSize = 1 << chunkBits
+)
+
+func (t *Table) node(i int32) *Flow { return &t.chunks[i>>chunkBits][i&(chunkSize-1)] }
+
+// alloc returns a free slot, growing the storage by one chunk when needed.
+func (t *Table) alloc() int32 {
+	if n := len(t.free); n > 0 {
+		i := t.free[n-1]
+		t.free = t.free[:n-1]
+		return i
+	}
+	if int(t.n)>>chunkBits >= len(t.chunks) {
+		t.chunks = append(t.chunks, make([]Flow, chunkSize))
+	}
+	i := t.n
+	t.n++
+	return i
+}
+
+// Lookup returns the live flow with key k, or nil.
+func (t *Table) Lookup(k *Key) *Flow {
+	if i, ok := t.index[*k]; ok {
+		return t.node(i)
+	}
+	return nil
+}
+
+// Touch moves f to the newest end of the LRU list (T2 updateLRUList).
+func (t *Table) Touch(f *Flow) {
+	i := f.self
+	if t.node(head).next == i {
+		return
+	}
+	t.unlink(i)
+	t.linkAfter(i, head)
+}
+
+func (t *Table) unlink(i int32) {
+	n := t.node(i)
+	t.node(n.prev).next = n.next
+	t.node(n.next).prev = n.prev
+}
+
+// linkAfter inserts node i right after node at (towards older flows).
+func (t *Table) linkAfter(i, at int32) {
+	a := t.node(at)
+	nx := a.next
+	n := t.node(i)
+	n.prev, n.next = at, nx
+	t.node(nx).prev = i
+	a.next = i
+}
+
+// linkBefore inserts node i right before node at (towards newer flows).
+func (t *Table) linkBefore(i, at int32) {
+	t.linkAfter(i, t.node(at).prev)
+}
