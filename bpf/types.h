@@ -95,8 +95,10 @@ struct flow_state {
 	__s64 max_iat_ns;  /* largest inter-arrival time */
 	__u16 min_l7;      /* smallest L7 length */
 	__u16 max_l7;      /* largest L7 length */
-	__u16 last_ipid;   /* last IPv4 ID, for DUPIPID */
-	__u16 frag_ipid;   /* IP ID of the pending fragmented datagram */
+	__u16 last_ipid;   /* last IPv4 ID, for DUPIPID (valid with MISC_IPID_VALID) */
+	__u16 pad1;
+	__u32 frag_id;     /* IPv4 ID / IPv6 fragment ID of the pending datagram */
+	__u32 pad2;
 
 	/* tcpStates */
 	__u32 syn_seq;     /* sequence number of this side's SYN */

@@ -46,7 +46,9 @@ type FlowtapFlowState struct {
 	MinL7      uint16
 	MaxL7      uint16
 	LastIpid   uint16
-	FragIpid   uint16
+	Pad1       uint16
+	FragId     uint32
+	Pad2       uint32
 	SynSeq     uint32
 	FinSeq     uint32
 	TcpState   uint8

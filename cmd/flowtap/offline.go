@@ -133,7 +133,7 @@ func openOutputs(cfg *Config, db *geo.DB, stdout io.Writer) (*outputs, *plugins.
 		return nil, nil, err
 	}
 	if cfg.PacketMode {
-		if out.packets, err = txtsink.CreateNamed(prefix+"_packets.txt"); err != nil {
+		if out.packets, err = txtsink.CreateNamed(prefix + "_packets.txt"); err != nil {
 			return nil, nil, err
 		}
 		if err := out.packets.WriteNames(engine.PacketColumns); err != nil {

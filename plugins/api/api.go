@@ -54,9 +54,9 @@ func (f *Flow) DurationNs() uint64 { return f.State.LastNs - f.State.FirstNs }
 
 // Options are the command-line knobs plugins read.
 type Options struct {
-	TCPWinThres   uint32 // --tcpwin-thres (TCPWIN_THRES, default 1)
-	TCPWinMinPkts uint32 // --tcpwin-minpkts (TCPWIN_MINPKTS, default 30)
-	TCPWinMaxIPs  int    // TCPWIN_MAXWSCNT (default 100)
+	TCPWinThres   uint32  // --tcpwin-thres (TCPWIN_THRES, default 1)
+	TCPWinMinPkts uint32  // --tcpwin-minpkts (TCPWIN_MINPKTS, default 30)
+	TCPWinMaxIPs  int     // TCPWIN_MAXWSCNT (default 100)
 	Geo           *geo.DB // country/organisation lookup (built-in ranges or --geoip)
 }
 

@@ -28,14 +28,14 @@ type Meta struct {
 	Key    gen.FlowtapFlowKey
 	Status uint64 // packet status bits (flowStat bits set by this packet)
 
-	L3      uint8 // L3None, L3IPv4 or L3IPv6 (innermost header, the flow's)
-	NoFlow  bool  // the packet cannot be attributed to any flow
-	L2Flow  bool  // non-IP frame: an L2 flow keyed by MACs and ethertype
-	L4Proto uint8
-	L7Len   uint32 // T2 packet->len with PACKETLENGTH=3 (section 5)
-	PadLen  uint32 // Ethernet padding bytes
-	L2Len   uint32 // T2's estimate of the L2 length (bytesOnWire)
-	L3Off   uint32 // offset of the flow's IP header in the frame
+	L3           uint8 // L3None, L3IPv4 or L3IPv6 (innermost header, the flow's)
+	NoFlow       bool  // the packet cannot be attributed to any flow
+	L2Flow       bool  // non-IP frame: an L2 flow keyed by MACs and ethertype
+	L4Proto      uint8
+	L7Len        uint32 // T2 packet->len with PACKETLENGTH=3 (section 5)
+	PadLen       uint32 // Ethernet padding bytes
+	L2Len        uint32 // T2's estimate of the L2 length (bytesOnWire)
+	L3Off        uint32 // offset of the flow's IP header in the frame
 	OuterEthType uint16
 
 	// Fragments (IPv4 and IPv6).
@@ -48,13 +48,13 @@ type Meta struct {
 	TTL uint8 // IPv4 TTL or IPv6 hop limit of the flow's IP header
 
 	// TCP (valid when TCPValid).
-	TCPValid  bool // first fragment with at least 13 bytes of captured TCP header
-	TCPFlags  uint8
-	TCPSeq    uint32
-	TCPAck    uint32
-	TCPWin    uint16
-	TCPWinOK  bool // the window field was captured
-	ICMPOK    bool
+	TCPValid bool // first fragment with at least 13 bytes of captured TCP header
+	TCPFlags uint8
+	TCPSeq   uint32
+	TCPAck   uint32
+	TCPWin   uint16
+	TCPWinOK bool // the window field was captured
+	ICMPOK   bool
 
 	Hdrs    [MaxHdrs]uint8 // header stack (Hdr codes)
 	NHdrs   uint8          // headers in Hdrs (capped at MaxHdrs)

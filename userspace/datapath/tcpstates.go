@@ -2,13 +2,13 @@ package datapath
 
 // TCP flag bits.
 const (
-	tcpFIN = 0x01
-	tcpSYN = 0x02
-	tcpRST = 0x04
-	tcpPSH = 0x08
-	tcpACK = 0x10
-	tcpURG = 0x20
-	tcpAll = 0x3f
+	tcpFIN  = 0x01
+	tcpSYN  = 0x02
+	tcpRST  = 0x04
+	tcpPSH  = 0x08
+	tcpACK  = 0x10
+	tcpURG  = 0x20
+	tcpAll  = 0x3f
 	tcpARSF = tcpACK | tcpRST | tcpSYN | tcpFIN
 )
 

@@ -23,29 +23,29 @@ type LineWriter interface {
 
 // Engine processes packets. It is not safe for concurrent use.
 type Engine struct {
-	cfg     Config
-	table   *flowtable.Table
-	set     *plugins.Set
-	out     LineWriter
-	pkts    PacketWriter // -s packet mode, may be nil
-	meta    datapath.Meta
-	line    []byte
-	flow    api.Flow
+	cfg      Config
+	table    *flowtable.Table
+	set      *plugins.Set
+	out      LineWriter
+	pkts     PacketWriter // -s packet mode, may be nil
+	meta     datapath.Meta
+	line     []byte
+	flow     api.Flow
 	toRemove []flowtable.Key // force mode: removed before the next packet
-	stats   Stats
-	snaplen uint32
-	err     error // first output error; processing goes on, Finish returns it
+	stats    Stats
+	snaplen  uint32
+	err      error // first output error; processing goes on, Finish returns it
 }
 
 // Stats are the run's counters for the end report.
 type Stats struct {
 	report.Summary
-	Global      uint64 // aggregated flowStat
-	NoFlow      uint64
-	LowWinPkts  uint64
-	FlowLines   uint64
-	Suppressed  uint64 // ALARM_MODE lines not written
-	firstSeen   bool
+	Global     uint64 // aggregated flowStat
+	NoFlow     uint64
+	LowWinPkts uint64
+	FlowLines  uint64
+	Suppressed uint64 // ALARM_MODE lines not written
+	firstSeen  bool
 }
 
 // New returns an engine writing flow lines to out.

@@ -74,4 +74,3 @@ func TestAppendIPMAC(t *testing.T) {
 		t.Errorf("quoted: %q", got)
 	}
 }
-

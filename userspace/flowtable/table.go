@@ -45,8 +45,8 @@ type Counters struct {
 type Table struct {
 	index    map[Key]int32
 	frags    map[Key]int32 // flow key with ports replaced by the fragment ID
-	chunks   [][]Flow // slots 0 head, 1 tail, then sentinels, then flows
-	n        int32    // slots in use (high-water mark)
+	chunks   [][]Flow      // slots 0 head, 1 tail, then sentinels, then flows
+	n        int32         // slots in use (high-water mark)
 	free     []int32
 	sentinel []int32 // timeout sentinels, biggest timeout first
 	capacity int
