@@ -29,6 +29,7 @@ type Config struct {
 	Verbose       bool          // -v
 	Quiet         bool          // -q
 	Version       bool          // --version
+	CPUProfile    string        // --cpuprofile FILE
 }
 
 // parseFlags fills a Config from args (without the program name).
@@ -55,6 +56,7 @@ func parseFlags(args []string, stderr io.Writer) (*Config, error) {
 	fs.BoolVar(&c.Verbose, "v", false, "verbose logging")
 	fs.BoolVar(&c.Quiet, "q", false, "log warnings and errors only")
 	fs.BoolVar(&c.Version, "version", false, "print the version and exit")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a Go CPU profile to `FILE`")
 	fs.Usage = func() { usage(fs, stderr) }
 	if err := fs.Parse(args); err != nil {
 		return nil, err

@@ -13,9 +13,9 @@ func (t *Table) Create(m *datapath.Meta, tsNs uint64, cfg *datapath.Config, emit
 	}
 	i := t.alloc()
 	f := t.node(i)
-	*f = Flow{Key: m.Key, opp: -1, self: i}
+	*f = Flow{Key: m.Key, opp: -1, self: i, hash: t.idx.hash(&m.Key)}
 	datapath.InitFlow(&f.State, m, tsNs, cfg)
-	t.index[f.Key] = i
+	t.insert(f.hash, i)
 	t.linkAfter(i, head)
 	t.live++
 	if uint64(t.live) > t.c.MaxLive {
@@ -30,7 +30,8 @@ func (t *Table) Create(m *datapath.Meta, tsNs uint64, cfg *datapath.Config, emit
 		t.c.IPv4++
 	}
 	rk := reverseKey(&f.Key, m.L2Flow)
-	ri, found := t.index[rk]
+	ri := t.find(&rk, t.idx.hash(&rk))
+	found := ri >= 0
 	switch {
 	case found && ri == i:
 		// A key equal to its own reverse is a new conversation (LAND).
@@ -89,11 +90,11 @@ func reverseKey(k *Key, l2 bool) Key {
 // evictOldest writes and removes the least recently used flow (and its
 // opposite) with RMFLOW_HFULL.
 func (t *Table) evictOldest(emit Emit) {
-	for i := t.node(tail).prev; i != head; i = t.node(i).prev {
-		f := t.node(i)
-		if f.sentinel {
+	for i := t.lru[tail].prev; i != head; i = t.lru[i].prev {
+		if i < t.nMarkers {
 			continue
 		}
+		f := t.node(i)
 		f.State.Status |= datapath.StatRmFlowHFull
 		t.c.GlobalStatus |= datapath.StatRmFlowHFull
 		t.c.Evicted++

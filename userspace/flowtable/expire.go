@@ -8,8 +8,18 @@ import "github.com/flowtap/flowtap/userspace/datapath"
 // young for that sentinel. A flow goes only when its opposite has timed
 // out too (section 3). Cost is proportional to the flows inspected.
 func (t *Table) Expire(nowNs uint64, emit Emit) {
-	for _, s := range t.sentinel {
-		t.cycle(s, nowNs, emit)
+	if nowNs < t.lastNow {
+		// Time went backwards: the list is no longer ordered by activity,
+		// so the cached bounds no longer hold.
+		for i := range t.sentinel {
+			t.sentinel[i].notBefore = 0
+		}
+	}
+	t.lastNow = nowNs
+	for i := range t.sentinel {
+		if s := &t.sentinel[i]; nowNs >= s.notBefore {
+			t.cycle(s, nowNs, emit)
+		}
 	}
 }
 
@@ -20,20 +30,21 @@ func age(now, last uint64) uint64 {
 	return now - last
 }
 
-func (t *Table) cycle(s int32, now uint64, emit Emit) {
-	to := t.node(s).timeout
-	i := t.node(s).prev
+// cycle is T2's cycleLRUList for one timeout handler.
+func (t *Table) cycle(s *sentinel, now uint64, emit Emit) {
+	to := s.timeout
+	i := t.lru[s.slot].prev
 	for i != head {
-		f := t.node(i)
-		if f.sentinel {
-			i = f.prev
+		if i < t.nMarkers {
+			i = t.lru[i].prev
 			continue
 		}
+		f := t.node(i)
 		a := age(now, f.State.LastNs)
 		if a < to {
 			break
 		}
-		next := f.prev
+		next := t.lru[i].prev
 		if a >= f.State.TimeoutNs {
 			o := t.Opposite(f)
 			if o == nil || age(now, o.State.LastNs) >= o.State.TimeoutNs {
@@ -43,24 +54,28 @@ func (t *Table) cycle(s int32, now uint64, emit Emit) {
 		}
 		i = next
 	}
-	if i == t.node(s).prev {
+	s.notBefore = 0
+	if i != head && i >= t.nMarkers {
+		s.notBefore = t.node(i).State.LastNs + to
+	}
+	if i == t.lru[s.slot].prev {
 		return
 	}
 	// Park the sentinel right behind the last flow inspected.
-	t.unlink(s)
-	t.linkAfter(s, i)
+	t.unlink(s.slot)
+	t.linkAfter(s.slot, i)
 }
 
 // Flush writes and removes every remaining flow, least recently active
 // first; a pair goes when the first of its directions is reached (EOF).
 func (t *Table) Flush(emit Emit) {
-	i := t.node(tail).prev
+	i := t.lru[tail].prev
 	for i != head {
-		f := t.node(i)
-		if f.sentinel {
-			i = f.prev
+		if i < t.nMarkers {
+			i = t.lru[i].prev
 			continue
 		}
+		f := t.node(i)
 		t.print(f, emit)
 		i = t.remove(f)
 	}
@@ -68,7 +83,7 @@ func (t *Table) Flush(emit Emit) {
 
 // RemoveNow writes and removes f and its opposite (force mode).
 func (t *Table) RemoveNow(f *Flow, emit Emit) {
-	if t.live == 0 || t.index[f.Key] != f.self {
+	if t.live == 0 || t.find(&f.Key, f.hash) != f.self {
 		return
 	}
 	t.print(f, emit)
@@ -94,7 +109,7 @@ func (t *Table) print(f *Flow, emit Emit) {
 // remove unlinks f and its opposite and frees their slots. It returns the
 // LRU neighbour (towards newer flows) from which a walk can continue.
 func (t *Table) remove(f *Flow) int32 {
-	prev := f.prev
+	prev := t.lru[f.self].prev
 	pair := [2]*Flow{f, t.Opposite(f)}
 	for _, g := range pair {
 		if g == nil {
@@ -105,10 +120,10 @@ func (t *Table) remove(f *Flow) int32 {
 			t.c.GlobalStatus |= datapath.StatFragPending
 			t.c.FragPendingExpired++
 		}
-		delete(t.index, g.Key)
+		t.erase(g.hash, g.self)
 		t.unlink(g.self)
 		if prev == g.self {
-			prev = g.prev
+			prev = t.lru[g.self].prev
 		}
 		t.free = append(t.free, g.self)
 		g.opp = -1
