@@ -43,7 +43,10 @@ type Meta struct {
 	FragFirst bool   // first fragment of a fragmented datagram (MF set, offset 0)
 	FragMore  bool   // MF flag
 	FragID    uint32 // IPv4 ID or IPv6 fragment identification
-	IPID      uint16 // IPv4 ID (DUPIPID), 0 for IPv6
+	// ViaFragTable is set by the flow table when a non-first fragment was
+	// matched to its datagram's flow: T2 skips the DUPIPID check then.
+	ViaFragTable bool
+	IPID         uint16 // IPv4 ID (DUPIPID), 0 for IPv6
 
 	TTL uint8 // IPv4 TTL or IPv6 hop limit of the flow's IP header
 

@@ -52,7 +52,7 @@ func InitFlow(st *State, m *Meta, tsNs uint64, cfg *Config) {
 // the opposite direction or nil. isNew is true for the packet that created
 // st. The order of the steps is T2's plugin order (section 7).
 func Update(st, opp *State, m *Meta, tsNs uint64, isNew bool, cfg *Config) Result {
-	if !isNew && m.L3 == L3IPv4 {
+	if !isNew && m.L3 == L3IPv4 && !m.ViaFragTable {
 		// T2 checks DUPIPID on existing flows only; a new flow has no last ID.
 		if st.MiscBits&miscIPIDValid != 0 && m.IPID != 0 && m.IPID == st.LastIpid {
 			st.Status |= StatDupIPID

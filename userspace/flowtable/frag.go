@@ -23,6 +23,7 @@ func (t *Table) LookupFragment(m *datapath.Meta) *Flow {
 		return nil
 	}
 	f := t.node(i)
+	m.ViaFragTable = true
 	if !m.FragMore {
 		delete(t.frags, fk)
 		f.State.Status &^= datapath.StatFragPending
