@@ -64,4 +64,5 @@ type Options struct {
 type Totals struct {
 	Packets   uint64 // processed packets
 	FlowBytes uint64 // captured bytes of packets that belong to a flow (A + B bytes)
+	LowWin    uint64 // TCP packets whose raw window was below TCPWIN_THRES
 }

@@ -24,11 +24,10 @@ type ipEntry struct {
 
 // Plugin is the tcpWin analyser.
 type Plugin struct {
-	opt     api.Options
-	geo     *geo.DB
-	aggr    uint8
-	lowPkts uint64 // packets with a window below the threshold
-	ips     []ipEntry
+	opt  api.Options
+	geo  *geo.DB
+	aggr uint8
+	ips  []ipEntry
 }
 
 // New returns tcpWin with the given options.
@@ -52,10 +51,6 @@ func (p *Plugin) Columns() []api.Column {
 		{Type: "F", Name: "tcpWinThRatio", Desc: "TCP packets with window below threshold / TCP packets"},
 	}
 }
-
-// CountLowWindow adds one packet to the global low-window counter (the
-// engine calls it per counted packet, as the tutorial's global counter).
-func (p *Plugin) CountLowWindow() { p.lowPkts++ }
 
 // Ratio returns f = winThCnt / TCP packets, 0 without TCP packets.
 func Ratio(st *datapath.State) float32 {
@@ -107,16 +102,16 @@ func (p *Plugin) offer(ip netip.Addr, pkts uint64, f float32) {
 }
 
 // Report returns tcpWin's lines: aggregated status, the low-window packet
-// count, and one line per source IP in the table (insertion order).
+// count (t.LowWin, the tutorial's global counter), and one line per source IP in the table (insertion order).
 func (p *Plugin) Report(t api.Totals) []string {
-	if p.aggr == 0 && p.lowPkts == 0 {
+	if p.aggr == 0 && t.LowWin == 0 {
 		return nil
 	}
 	thr := strconv.FormatUint(uint64(p.opt.TCPWinThres), 10)
 	lines := []string{
 		"tcpWin: Aggregated tcpWinStat=" + string(export.AppendHex(nil, uint64(p.aggr), 2)),
-		"tcpWin: Number of TCP winsize packets below threshold " + thr + ": " + report.ShortNum(p.lowPkts) +
-			" " + report.Pct(p.lowPkts, t.Packets),
+		"tcpWin: Number of TCP winsize packets below threshold " + thr + ": " + report.ShortNum(t.LowWin) +
+			" " + report.Pct(t.LowWin, t.Packets),
 	}
 	for _, e := range p.ips {
 		info := geo.Info{CC: geo.Unknown, Org: geo.Unknown}

@@ -15,6 +15,7 @@ func (e *Engine) Finish() error {
 	}
 	e.toRemove = nil
 	e.table.Flush(e.emit)
+	e.closeWriter()
 	return e.err
 }
 
@@ -31,7 +32,7 @@ func (e *Engine) Stats() *Stats {
 	s.AutopilotFlows = c.Evicted
 	s.Global |= c.GlobalStatus
 	s.FlowStat = s.Global &^ 1
-	t := api.Totals{Packets: s.Packets, FlowBytes: s.ABytes + s.BBytes}
+	t := api.Totals{Packets: s.Packets, FlowBytes: s.ABytes + s.BBytes, LowWin: s.LowWinPkts}
 	s.PluginLines = s.PluginLines[:0]
 	for _, p := range e.set.List {
 		s.PluginLines = append(s.PluginLines, p.Report(t)...)
