@@ -33,6 +33,7 @@ func summary(cfg *Config, rd *capture.Reader, eng *engine.Engine, set *plugins.S
 		s.PcapFileSize = uint64(size)
 	}
 	s.PeakRSSKiB, s.MemTotal = memoryFigures()
+	s.Warnings = append(s.Warnings, st.Anomalies.Lines(rd.Name())...)
 	if n := set.Pcapd.Mismatched(); n > 0 {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("[WRN] pcapd: %d extracted packets have another link type than %s", n, set.Pcapd.Path()))
 	}

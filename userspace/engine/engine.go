@@ -47,6 +47,7 @@ type Stats struct {
 	LowWinPkts uint64
 	FlowLines  uint64
 	Suppressed uint64 // ALARM_MODE lines not written
+	Anomalies  Anomalies
 	firstSeen  bool
 }
 
@@ -117,10 +118,12 @@ func (e *Engine) packet(pkt *capture.Packet, m *datapath.Meta, h uint32) {
 	e.toRemove = e.toRemove[:0]
 	e.table.Expire(ts, e.emit)
 	if pkt.CapLen == 0 {
+		s.Anomalies.EmptyRecord.note(pkt, func() string { return "caplen 0" })
 		return // T2 skips empty records after counting them
 	}
 	s.Bytes += uint64(pkt.CapLen)
 	e.countPacket(m, pkt)
+	e.checkAnomalies(pkt, m)
 	if m.NoFlow {
 		s.NoFlow++
 		e.stats.Global |= m.Status
