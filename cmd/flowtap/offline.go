@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -160,20 +159,8 @@ func headerInfo(set *plugins.Set) txtsink.HeaderInfo {
 }
 
 // readAll feeds every packet to the engine until EOF, a read fault or
-// cancellation. A fault is returned; what was read before it stays.
+// cancellation (which stops reading; what was read is flushed, as T2 does
+// on SIGINT). A fault is returned; what was read before it stays.
 func readAll(ctx context.Context, rd *capture.Reader, eng *engine.Engine) error {
-	var batch [engine.MaxBatch]capture.Packet
-	for n := 0; ; n++ {
-		if n&0x3ff == 0 && ctx.Err() != nil {
-			return nil // interrupted: flush what we have, as T2 does on SIGINT
-		}
-		k, err := rd.NextBatch(batch[:])
-		eng.Batch(batch[:k])
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
+	return eng.Run(ctx, rd)
 }

@@ -25,11 +25,10 @@ type Engine struct {
 	cfg      Config
 	table    *flowtable.Table
 	set      *plugins.Set
-	w        *writer      // formats and writes ended flows on its goroutine
-	batch    []ended      // ended flows not yet handed to w
-	pkts     PacketWriter // -s packet mode, may be nil
-	metas    [MaxBatch]datapath.Meta
-	hashes   [MaxBatch]uint32
+	w        *writer       // formats and writes ended flows on its goroutine
+	batch    []ended       // ended flows not yet handed to w
+	pkts     PacketWriter  // -s packet mode, may be nil
+	meta     datapath.Meta // Packet's parse result
 	slots    [MaxBatch]int32
 	prefetch uint64 // sink for Table.Prefetch results
 	line     []byte
@@ -68,33 +67,12 @@ func New(cfg Config, set *plugins.Set, out LineWriter, pkts PacketWriter) *Engin
 // SetSnaplen records the input's snap length for pcapd's output file.
 func (e *Engine) SetSnaplen(s uint32) { e.snaplen = s }
 
-// MaxBatch is the largest batch Batch accepts.
+// MaxBatch is the largest batch of packets read and parsed ahead.
 const MaxBatch = 32
-
-// Batch processes packets in capture order. It parses the whole batch
-// first and touches the memory each packet's flow lookup will need, so
-// that the cache misses of up to MaxBatch lookups overlap; then it runs
-// every packet through Packet's steps. The results are the same as
-// calling Packet for each in turn.
-func (e *Engine) Batch(ps []capture.Packet) {
-	for len(ps) > 0 {
-		n := min(len(ps), MaxBatch)
-		for i := range ps[:n] {
-			m := &e.metas[i]
-			datapath.Parse(m, ps[i].Data, ps[i].OrigLen, ps[i].LinkType)
-			e.hashes[i] = e.table.Hash(&m.Key)
-		}
-		e.prefetch += e.table.Prefetch(e.hashes[:n], e.slots[:n])
-		for i := range ps[:n] {
-			e.packet(&ps[i], &e.metas[i], e.hashes[i])
-		}
-		ps = ps[n:]
-	}
-}
 
 // Packet processes one captured packet (T2 perPacketCallback).
 func (e *Engine) Packet(pkt *capture.Packet) {
-	m := &e.metas[0]
+	m := &e.meta
 	datapath.Parse(m, pkt.Data, pkt.OrigLen, pkt.LinkType)
 	e.packet(pkt, m, e.table.Hash(&m.Key))
 }

@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/flowtap/flowtap/userspace/capture"
+	"github.com/flowtap/flowtap/userspace/datapath"
+)
+
+// parsedBatch is up to MaxBatch packets read, copied and parsed ahead of
+// the flow table by the reading goroutine.
+type parsedBatch struct {
+	pkts   [MaxBatch]capture.Packet
+	metas  [MaxBatch]datapath.Meta
+	hashes [MaxBatch]uint32
+	n      int
+	arena  []byte // packet bytes: the reader reuses its own buffer
+	err    error  // the input error that ended the capture after these packets
+}
+
+// BatchReader is what Run reads from (capture.Reader implements it).
+type BatchReader interface {
+	NextBatch(ps []capture.Packet) (int, error)
+}
+
+// Run processes every packet of rd. Reading, copying and parsing run on
+// a second goroutine, ahead of the flow table, so that with the writer
+// goroutine the three stages of T2's loop use the machine's cores. It
+// returns the input error that ended the capture early (nil at a clean
+// end or when ctx is cancelled, which stops reading); the packets before
+// it are processed. Call Finish afterwards.
+func (e *Engine) Run(ctx context.Context, rd BatchReader) error {
+	const depth = 8
+	full := make(chan *parsedBatch, depth)
+	free := make(chan *parsedBatch, depth+2)
+	for range depth + 2 {
+		free <- &parsedBatch{arena: make([]byte, 0, 64<<10)}
+	}
+	go e.readAhead(ctx, rd, full, free)
+	var inputErr error
+	for b := range full {
+		e.prefetch += e.table.Prefetch(b.hashes[:b.n], e.slots[:b.n])
+		for i := range b.n {
+			e.packet(&b.pkts[i], &b.metas[i], b.hashes[i])
+		}
+		if b.err != nil && !errors.Is(b.err, io.EOF) {
+			inputErr = b.err
+		}
+		free <- b
+	}
+	return inputErr
+}
+
+// readAhead fills batches from rd until the input ends or ctx is done.
+func (e *Engine) readAhead(ctx context.Context, rd BatchReader, full, free chan *parsedBatch) {
+	defer close(full)
+	for ctx.Err() == nil {
+		b := <-free
+		n, err := rd.NextBatch(b.pkts[:])
+		b.n, b.err = n, err
+		b.arena = b.arena[:0]
+		for i := range n {
+			p := &b.pkts[i]
+			off := len(b.arena)
+			b.arena = append(b.arena, p.Data...)
+			p.Data = b.arena[off:len(b.arena):len(b.arena)]
+			m := &b.metas[i]
+			datapath.Parse(m, p.Data, p.OrigLen, p.LinkType)
+			b.hashes[i] = e.table.Hash(&m.Key)
+		}
+		full <- b
+		if err != nil {
+			return
+		}
+	}
+}
