@@ -88,7 +88,7 @@ struct flow_state {
 	__u64 cap_bytes;   /* captured bytes (caplen) */
 	__u64 pad_bytes;   /* Ethernet padding bytes */
 	__u64 l7_bytes;    /* sum of L7 lengths */
-	__u64 l7_var_hi;   /* T2 running size estimator, 128-bit, bytes^2 << 32 */
+	__u64 l7_var_hi;   /* T2 running size estimator, 128-bit, bytes^2 << 48 */
 	__u64 l7_var_lo;
 	__u64 iat_var_hi;  /* T2 running IAT estimator, 128-bit, ns^2 << 16 */
 	__u64 iat_var_lo;

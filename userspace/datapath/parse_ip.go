@@ -56,7 +56,7 @@ func (p *parser) ipv4(off uint32, depth int) {
 	later := fragOff&0x1fff != 0
 	proto := p.b[off+9]
 	l4 := off + ihl
-	if !later && depth < maxDepth && p.ipv4Tunnel(off, l4, proto, depth) {
+	if !later && depth < maxDepth && p.ipTunnel(off, l4, proto, depth) {
 		return
 	}
 	m.resetL3()

@@ -75,7 +75,7 @@ func (p *parser) ipv6(off uint32, depth int) {
 		}
 	}
 	l4 := off + hl
-	if !later && depth < maxDepth && p.ipv6Tunnel(off, l4, nxt, depth) {
+	if !later && depth < maxDepth && p.ipTunnel(off, l4, nxt, depth) {
 		return
 	}
 	m.resetL3()
@@ -105,31 +105,4 @@ func map6(nxt uint8) Hdr {
 	default:
 		return HdrMobility
 	}
-}
-
-// ipv6Tunnel follows IP-in-IPv6 and UDP tunnels carried by IPv6.
-func (p *parser) ipv6Tunnel(off, l4 uint32, nxt uint8, depth int) bool {
-	switch nxt {
-	case ProtoIPIP:
-		p.m.Status |= StatIPIP
-		if !p.has(l4, 20) {
-			return false
-		}
-		p.l2 = off
-		p.ipv4(l4, depth+1)
-		return true
-	case ProtoIPv6:
-		p.m.Status |= StatIPIP
-		if !p.has(l4, 40) {
-			return false
-		}
-		p.l2 = off
-		p.ipv6(l4, depth+1)
-		return true
-	case ProtoGRE:
-		return p.gre(off, l4, depth)
-	case ProtoUDP:
-		return p.udpTunnel(off, l4, depth)
-	}
-	return false
 }

@@ -1,10 +1,10 @@
 package datapath
 
-// ipv4Tunnel follows an encapsulation carried by the IPv4 header at off
-// (l4 is the offset of its payload). It reports whether the packet was
+// ipTunnel follows an encapsulation carried by the IPv4 or IPv6 header at
+// off (l4 is the offset of its payload, proto the payload's protocol). It reports whether the packet was
 // handed to an inner header; then the inner header owns the flow key and
 // the outer one only contributes header-stack entries and status bits.
-func (p *parser) ipv4Tunnel(off, l4 uint32, proto uint8, depth int) bool {
+func (p *parser) ipTunnel(off, l4 uint32, proto uint8, depth int) bool {
 	switch proto {
 	case ProtoIPIP:
 		p.m.Status |= StatIPIP

@@ -67,13 +67,13 @@ func absDiff(a, b uint64) (uint64, bool) {
 
 // Fixed-point shifts of the running estimators.
 const (
-	sizeShift = 16 // sizes: m in bytes << 16, var in bytes^2 << 32
+	sizeShift = 24 // sizes: m in bytes << 24, var in bytes^2 << 48
 	iatShift  = 8  // IATs: m in ns << 8, var in ns^2 << 16
 )
 
 // SizeStd returns the T2 stdL7PktSz of a flow direction.
 func SizeStd(hi, lo uint64) float64 {
-	return sqrtF(u128{hi, lo}.float() / 0x1p32)
+	return sqrtF(u128{hi, lo}.float() / 0x1p48)
 }
 
 // IATStd returns the T2 stdIAT of a flow direction, in seconds.
