@@ -20,7 +20,7 @@ func runGen(args []string, stdout, stderr io.Writer) int {
 	def := capgen.DefaultBenchConfig()
 	pkts := fs.Int("packets", def.Packets, "benchmark: number of packets")
 	conns := fs.Int("connections", def.Connections, "benchmark: number of TCP connections")
-	seed := fs.Int64("seed", 1, "random seed")
+	seed := fs.Int64("seed", 0, "random seed (0: the bundled sample's)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
