@@ -8,14 +8,16 @@ import "github.com/flowtap/flowtap/userspace/datapath"
 // young for that sentinel. A flow goes only when its opposite has timed
 // out too (section 3). Cost is proportional to the flows inspected.
 func (t *Table) Expire(nowNs uint64, emit Emit) {
-	if nowNs < t.lastNow {
-		// Time went backwards: the list is no longer ordered by activity,
-		// so the cached bounds no longer hold.
+	// The cached bounds assume the flows in front of each sentinel are
+	// ordered by last activity. A packet older than the newest one seen
+	// breaks that: distrust the bounds now and after its update.
+	if t.stale || nowNs < t.maxNow {
 		for i := range t.sentinel {
 			t.sentinel[i].notBefore = 0
 		}
 	}
-	t.lastNow = nowNs
+	t.stale = nowNs < t.maxNow
+	t.maxNow = max(t.maxNow, nowNs)
 	for i := range t.sentinel {
 		if s := &t.sentinel[i]; nowNs >= s.notBefore {
 			t.cycle(s, nowNs, emit)

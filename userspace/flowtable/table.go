@@ -65,7 +65,8 @@ type Table struct {
 	free     []int32
 	sentinel []sentinel // timeout handlers, biggest timeout first
 	nMarkers int32      // slots below this are head, tail and sentinels
-	lastNow  uint64     // latest packet time seen by Expire
+	maxNow   uint64     // newest packet time seen by Expire
+	stale    bool       // the previous packet was older than maxNow
 	capacity int
 	live     int
 	flowInd  uint64
@@ -182,6 +183,15 @@ func (t *Table) Touch(f *Flow) {
 
 func (t *Table) unlink(i int32) {
 	n := t.lru[i]
+	if n.next > tail && n.next < t.nMarkers {
+		// i may be the flow the cached bounds of the sentinels parked
+		// behind it were taken from; the flow that takes its place can be
+		// older (fragments update a flow without moving it), so the
+		// bounds must go. Several sentinels can be stacked there.
+		for k := range t.sentinel {
+			t.sentinel[k].notBefore = 0
+		}
+	}
 	t.lru[n.prev].next = n.next
 	t.lru[n.next].prev = n.prev
 }
