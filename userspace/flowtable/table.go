@@ -233,7 +233,14 @@ func (t *Table) Prefetch(hs []uint32, slots []int32) uint64 {
 	var sink uint64
 	for _, s := range slots[:len(hs)] {
 		if s >= 0 {
-			sink += t.node(s).State.Status + uint64(t.lru[s].prev)
+			// The key (compared by find), the counters, the LRU link and
+			// the opposite's TCP state (read by tcpStates) are the lines a
+			// packet touches.
+			f := t.node(s)
+			sink += uint64(f.Key.SrcIp[0]) + uint64(f.Key.L4Proto) + f.State.Status + uint64(t.lru[s].prev)
+			if f.opp >= 0 {
+				sink += uint64(t.node(f.opp).State.SynSeq)
+			}
 		}
 	}
 	return sink // only defeats dead-code elimination
