@@ -108,7 +108,11 @@ func (e *Engine) packet(pkt *capture.Packet, m *datapath.Meta, h uint32) {
 		e.writePacketLine(pkt, m, nil, 0)
 		return
 	}
-	f, isNew := e.resolve(m, ts, h)
+	res := e.table.Resolve(m, ts, h, &e.cfg.Datapath, e.emit)
+	f, isNew := res.Flow, res.New
+	if res.Fragment {
+		e.countFrag(m)
+	}
 	opp := e.table.Opposite(f)
 	var oppState *datapath.State
 	if opp != nil {
@@ -116,6 +120,7 @@ func (e *Engine) packet(pkt *capture.Packet, m *datapath.Meta, h uint32) {
 	}
 	iat := int64(ts - f.State.LastNs)
 	r := datapath.Update(&f.State, oppState, m, ts, isNew, &e.cfg.Datapath)
+	e.table.Seen(f)
 	// T2_SET_STATUS puts flow bits in the global register too; bit 0,
 	// PENDING and HDOVRN are set on flows only.
 	e.stats.Global |= m.Status | f.State.Status&^(datapath.StatInvert|datapath.StatFragPending|datapath.StatHdrOverrun)
@@ -139,34 +144,6 @@ func (e *Engine) packet(pkt *capture.Packet, m *datapath.Meta, h uint32) {
 		s.ABytes += uint64(pkt.CapLen)
 	}
 	e.writePacketLine(pkt, m, f, iat)
-}
-
-// resolve finds or creates the flow of m (T2's lookup, creation and
-// fragment bookkeeping).
-func (e *Engine) resolve(m *datapath.Meta, ts uint64, h uint32) (*flowtable.Flow, bool) {
-	headless := false
-	if m.FragLater {
-		if f := e.table.LookupFragment(m); f != nil {
-			e.countFrag(m)
-			return f, false
-		}
-		headless = true
-	}
-	isNew := false
-	f := e.table.LookupHashed(&m.Key, h)
-	if f == nil {
-		f = e.table.Create(m, ts, &e.cfg.Datapath, e.emit)
-		isNew = true
-	} else {
-		e.table.Touch(f)
-	}
-	if !m.L2Flow {
-		if m.FragFirst || headless {
-			e.countFrag(m)
-		}
-		e.table.TrackFragments(f, m, headless)
-	}
-	return f, isNew
 }
 
 func (e *Engine) countFrag(m *datapath.Meta) {

@@ -17,6 +17,7 @@ func (t *Table) Create(m *datapath.Meta, tsNs uint64, cfg *datapath.Config, emit
 	datapath.InitFlow(&f.State, m, tsNs, cfg)
 	t.insert(f.hash, i)
 	t.linkAfter(i, head)
+	t.lru[i].last = tsNs
 	t.live++
 	if uint64(t.live) > t.c.MaxLive {
 		t.c.MaxLive = uint64(t.live)

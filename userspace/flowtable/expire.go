@@ -41,15 +41,15 @@ func (t *Table) cycle(s *sentinel, now uint64, emit Emit) {
 			i = t.lru[i].prev
 			continue
 		}
-		f := t.node(i)
-		a := age(now, f.State.LastNs)
+		a := age(now, t.lru[i].last)
 		if a < to {
 			break
 		}
+		f := t.node(i)
 		next := t.lru[i].prev
 		if a >= f.State.TimeoutNs {
 			o := t.Opposite(f)
-			if o == nil || age(now, o.State.LastNs) >= o.State.TimeoutNs {
+			if o == nil || age(now, t.lru[o.self].last) >= o.State.TimeoutNs {
 				t.print(f, emit)
 				next = t.remove(f)
 			}
@@ -58,7 +58,7 @@ func (t *Table) cycle(s *sentinel, now uint64, emit Emit) {
 	}
 	s.notBefore = 0
 	if i != head && i >= t.nMarkers {
-		s.notBefore = t.node(i).State.LastNs + to
+		s.notBefore = t.lru[i].last + to
 	}
 	if i == t.lru[s.slot].prev {
 		return

@@ -150,28 +150,15 @@ func (h *harness) packet(ts uint64, m *datapath.Meta) (*flowtable.Flow, bool) {
 	if m.NoFlow {
 		return nil, false
 	}
-	var f *flowtable.Flow
-	isNew, headless := false, false
-	if m.FragLater {
-		f = h.tab.LookupFragment(m)
-		headless = f == nil
-	}
-	if f == nil {
-		if f = h.tab.Lookup(&m.Key); f == nil {
-			f = h.tab.Create(m, ts, &h.cfg, h.emit)
-			isNew = true
-		} else {
-			h.tab.Touch(f)
-		}
-		if !m.L2Flow {
-			h.tab.TrackFragments(f, m, headless)
-		}
-	}
+	res := h.tab.Resolve(m, ts, h.tab.Hash(&m.Key), &h.cfg, h.emit)
+	f, isNew := res.Flow, res.New
 	var opp *datapath.State
 	if o := h.tab.Opposite(f); o != nil {
 		opp = &o.State
 	}
-	if r := datapath.Update(&f.State, opp, m, ts, isNew, &h.cfg); r.Remove {
+	r := datapath.Update(&f.State, opp, m, ts, isNew, &h.cfg)
+	h.tab.Seen(f)
+	if r.Remove {
 		h.toRemove = append(h.toRemove, f.Key)
 	}
 	return f, isNew

@@ -259,6 +259,7 @@ func (mr *modelRun) step(i int) {
 		opp = &o.State
 	}
 	datapath.Update(&f.State, opp, m, mr.now, isNew, &mr.cfg)
+	mr.tab.Seen(f)
 	n.last = mr.now
 	if rng.IntN(5) == 0 {
 		// A state change sets a timeout on both directions, as tcpStates does.

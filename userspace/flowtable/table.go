@@ -25,8 +25,9 @@ type Flow struct {
 // so that moving a flow to the front touches two small array entries
 // instead of two 360-byte flows.
 type link struct {
-	prev int32 // towards the newest flow
-	next int32 // towards the oldest flow
+	prev int32  // towards the newest flow
+	next int32  // towards the oldest flow
+	last uint64 // the flow's State.LastNs, kept here for the expiry walks
 }
 
 // sentinel is a T2 timeout handler: an LRU marker that remembers up to
@@ -199,7 +200,7 @@ func (t *Table) unlink(i int32) {
 // linkAfter inserts node i right after node at (towards older flows).
 func (t *Table) linkAfter(i, at int32) {
 	nx := t.lru[at].next
-	t.lru[i] = link{prev: at, next: nx}
+	t.lru[i].prev, t.lru[i].next = at, nx
 	t.lru[nx].prev = i
 	t.lru[at].next = i
 }
@@ -228,7 +229,19 @@ func (t *Table) LookupHashed(k *Key, h uint32) *Flow {
 func (t *Table) Prefetch(hs []uint32, slots []int32) uint64 {
 	x := &t.idx
 	for i, h := range hs {
-		slots[i] = int32(uint32(x.entries[h&x.mask])) - 1
+		// Probe by hash only: the slot whose entry carries h is almost
+		// always the flow find will confirm with the key.
+		slots[i] = -1
+		for j := h & x.mask; ; j = (j + 1) & x.mask {
+			e := x.entries[j]
+			if e == 0 {
+				break
+			}
+			if uint32(e>>32) == h {
+				slots[i] = int32(uint32(e)) - 1
+				break
+			}
+		}
 	}
 	var sink uint64
 	for _, s := range slots[:len(hs)] {
@@ -237,7 +250,10 @@ func (t *Table) Prefetch(hs []uint32, slots []int32) uint64 {
 			// the opposite's TCP state (read by tcpStates) are the lines a
 			// packet touches.
 			f := t.node(s)
-			sink += uint64(f.Key.SrcIp[0]) + uint64(f.Key.L4Proto) + f.State.Status + uint64(t.lru[s].prev)
+			st := &f.State
+			sink += uint64(f.Key.SrcIp[0]) + uint64(f.Key.L4Proto) + st.Status + uint64(st.MaxIatNs) +
+				uint64(st.WinThCnt) + uint64(st.HdrDesc[1][0]) + uint64(st.DstMac[0][0]) + uint64(st.MiscBits) +
+				uint64(t.lru[s].prev)
 			if f.opp >= 0 {
 				sink += uint64(t.node(f.opp).State.SynSeq)
 			}
@@ -245,3 +261,7 @@ func (t *Table) Prefetch(hs []uint32, slots []int32) uint64 {
 	}
 	return sink // only defeats dead-code elimination
 }
+
+// Seen records f's last activity after a packet updated it; the expiry
+// walks read it from the compact LRU array instead of the flow.
+func (t *Table) Seen(f *Flow) { t.lru[f.self].last = f.State.LastNs }
