@@ -8,6 +8,7 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BENCH_COUNT ?= 3
+RUNS ?= 5
 FUZZTIME ?= 30s
 SAMPLE := testdata/sample.pcap
 # The clang that generated the committed gen/ objects; bpf2go output
@@ -48,7 +49,7 @@ fuzz: ## run each fuzz target for FUZZTIME
 	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime $(FUZZTIME) ./userspace/capture/
 
 bench: build ## flowtap vs tcpdump on a generated 2M-packet capture, plus Go benchmarks
-	./scripts/bench.sh
+	RUNS=$(RUNS) ./scripts/bench.sh
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./userspace/...
 
 lint: ## gofmt, go vet, clang-format check of bpf/
