@@ -86,7 +86,7 @@ func (p *parser) ipv4(off uint32, depth int) {
 	if l3Len == 0 || l3Len > calcL3 {
 		l3Len = calcL3 // TSO or a lying header: trust the frame (T2)
 	}
-	p.l3Common(off, l3Len, 0)
+	p.l3Common(off, l3Len)
 	p.l4(off, l4, ihl, l3Len, proto, later)
 }
 
@@ -100,7 +100,7 @@ func (m *Meta) resetL3() {
 }
 
 // l3Common applies T2's snap-length checks and the padding estimate.
-func (p *parser) l3Common(off, l3Len, extra uint32) {
+func (p *parser) l3Common(off, l3Len uint32) {
 	m := p.m
 	snapL3 := uint32(len(p.b)) - off
 	if snapL3 < l3Len {
@@ -115,7 +115,6 @@ func (p *parser) l3Common(off, l3Len, extra uint32) {
 	} else {
 		m.PadLen = 0
 	}
-	_ = extra
 }
 
 // l4 reads ports and TCP fields and computes the L7 length (section 5).

@@ -90,7 +90,7 @@ func (p *parser) ipv6(off uint32, depth int) {
 	if later {
 		m.Status |= StatStopDissect
 	}
-	p.l3Common(off, l3Len, 0)
+	p.l3Common(off, l3Len)
 	p.l4(off, l4, hl, l3Len, nxt, later)
 }
 

@@ -212,4 +212,3 @@ func pcapdSelect(st, opp *State, cfg *Config) bool {
 	return st.Dump != 0
 }
 
-func sqrtF(v float64) float64 { return math.Sqrt(v) }

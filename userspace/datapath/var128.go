@@ -1,6 +1,9 @@
 package datapath
 
-import "math/bits"
+import (
+	"math"
+	"math/bits"
+)
 
 // u128 is an unsigned 128-bit accumulator stored as two words of the
 // shared state (BPF has neither floats nor 128-bit integers, so the C
@@ -73,10 +76,10 @@ const (
 
 // SizeStd returns the T2 stdL7PktSz of a flow direction.
 func SizeStd(hi, lo uint64) float64 {
-	return sqrtF(u128{hi, lo}.float() / 0x1p48)
+	return math.Sqrt(u128{hi, lo}.float() / 0x1p48)
 }
 
 // IATStd returns the T2 stdIAT of a flow direction, in seconds.
 func IATStd(hi, lo uint64) float64 {
-	return sqrtF(u128{hi, lo}.float()/0x1p16) / 1e9
+	return math.Sqrt(u128{hi, lo}.float()/0x1p16) / 1e9
 }
