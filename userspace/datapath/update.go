@@ -211,4 +211,3 @@ func pcapdSelect(st, opp *State, cfg *Config) bool {
 	}
 	return st.Dump != 0
 }
-
