@@ -2,12 +2,12 @@ package plugins
 
 import (
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/flowtap/flowtap/plugins/api"
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 func TestNames(t *testing.T) {
@@ -55,27 +55,10 @@ func TestColumns(t *testing.T) {
 // TestColumnsMatchT2 compares columns 1-40 (type, name, description) with
 // T2's headers file; 41+ are tcpWin's and flowtap's own (section 7.6).
 func TestColumnsMatchT2(t *testing.T) {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	ref := filepath.Join(dir, "..", "shared", "t2-reference", "bgp-4byte-asn", "bgp-4byte-asn_headers.txt")
+	ref := testenv.SharedFile(t, "t2-reference/bgp-4byte-asn/bgp-4byte-asn_headers.txt")
 	b, err := os.ReadFile(ref)
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("reference missing (CI=true): %v", err)
-		}
-		t.Skipf("reference missing: %v", err)
+		t.Fatal(err)
 	}
 	rows := map[string]string{}
 	for _, l := range strings.Split(string(b), "\n") {

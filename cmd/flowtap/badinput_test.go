@@ -10,9 +10,7 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -22,7 +20,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // badLayout is what an independent walk of a classic pcap file finds.
@@ -91,36 +89,22 @@ var (
 )
 
 // badPcapdRecords reads a pcapd file with gopacket to its end and returns
-// the number of records; any error before a clean EOF fails the test.
+// the number of records; a pcapng file, or any error before a clean EOF,
+// fails the test.
 func badPcapdRecords(t *testing.T, path string) int {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
+	c := testenv.ReadPcapFrames(t, path)
+	if c.Ng {
+		t.Fatalf("%s: pcapng, want a classic pcap", path)
 	}
-	defer f.Close()
-	r, err := pcapgo.NewReader(f)
-	if err != nil {
-		t.Fatalf("%s: not a valid pcap: %v", path, err)
-	}
-	n := 0
-	for {
-		_, _, err := r.ReadPacketData()
-		if errors.Is(err, io.EOF) {
-			return n
-		}
-		if err != nil {
-			t.Fatalf("%s: record %d: %v", path, n+1, err)
-		}
-		n++
-	}
+	return len(c.Frames)
 }
 
 // badTcpdumpRecords reads a pcap file with tcpdump and returns the number
 // of packets it printed.
 func badTcpdumpRecords(t *testing.T, path string) int {
 	t.Helper()
-	tcpdump := cliTool(t, "tcpdump")
+	tcpdump := testenv.RequireTool(t, "tcpdump")
 	var stderr bytes.Buffer
 	cmd := exec.Command(tcpdump, "-n", "-q", "-r", path)
 	cmd.Stderr = &stderr
@@ -150,7 +134,7 @@ func TestTruncatedInput(t *testing.T) {
 	}
 	shared := func(name string) func(t *testing.T) []byte {
 		return func(t *testing.T) []byte {
-			b, err := os.ReadFile(filepath.Join(cliShared(t, "pcaps"), name))
+			b, err := os.ReadFile(filepath.Join(testenv.SharedDir(t, "pcaps"), name))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -268,19 +252,7 @@ func TestTruncatedSampleKeepsPackets(t *testing.T) {
 // every run that got past the file header must leave a well-formed flows
 // file and a readable pcapd file.
 func TestNoPanicOnSharedCaptures(t *testing.T) {
-	dir := cliShared(t, "pcaps")
-	var files []string
-	for _, pat := range []string{"*.pcap", "*.pcapng"} {
-		m, err := filepath.Glob(filepath.Join(dir, pat))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, m...)
-	}
-	if len(files) == 0 {
-		cliUnavailable(t, "no captures in %s", dir)
-	}
-	for i, path := range files {
+	for i, path := range testenv.SharedPcaps(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			t.Parallel()
 			data, err := os.ReadFile(path)
@@ -417,15 +389,4 @@ func TestUnknownLinkType(t *testing.T) {
 	if fi, err := os.Stat(prefix + "_pcapd.pcap"); err != nil || fi.Size() != 24 {
 		t.Errorf("pcapd file: %v, size %v; want a 24-byte file", err, fi)
 	}
-}
-
-// cliTool returns the path of an external tool, skipping (failing in CI)
-// when it is missing.
-func cliTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		cliUnavailable(t, "%s is not installed", name)
-	}
-	return p
 }

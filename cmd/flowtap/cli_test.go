@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // cliRun runs flowtap in-process and returns its exit code, stdout and
@@ -34,49 +36,27 @@ func cliRun(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
-// cliRepoRoot returns the directory holding go.mod. (userspace/internal/
-// testenv is not importable from cmd/.)
-func cliRepoRoot(t *testing.T) string {
+// cliRefused runs flowtap and checks that it exits with code (whose
+// meaning is why), that stderr mentions want, and that it processed no
+// input.
+func cliRefused(t *testing.T, code int, why, want string, args ...string) {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
+	got, stdout, stderr := cliRun(t, args...)
+	if got != code {
+		t.Errorf("exit %d, want %d (%s)", got, code, why)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
+	if !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q does not mention %q", stderr, want)
 	}
-}
-
-// cliUnavailable skips, or fails under CI=true.
-func cliUnavailable(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format+" (CI=true: prerequisites must be present)", args...)
+	if strings.Contains(stdout, "Number of processed") {
+		t.Errorf("processed the input although it was refused (%s)", why)
 	}
-	t.Skipf(format, args...)
-}
-
-// cliShared returns ../shared/<sub> beside the repository.
-func cliShared(t *testing.T, sub string) string {
-	t.Helper()
-	d := filepath.Join(cliRepoRoot(t), "..", "shared", sub)
-	if _, err := os.Stat(d); err != nil {
-		cliUnavailable(t, "shared data %s missing: %v", d, err)
-	}
-	return d
 }
 
 // cliSample returns the bundled sample capture.
 func cliSample(t *testing.T) string {
 	t.Helper()
-	p := filepath.Join(cliRepoRoot(t), "testdata", "sample.pcap")
+	p := filepath.Join(testenv.RepoRoot(t), "testdata", "sample.pcap")
 	if _, err := os.Stat(p); err != nil {
 		t.Fatalf("bundled sample missing (run make sample): %v", err)
 	}
@@ -121,7 +101,7 @@ func cliParseFlows(t *testing.T, name string, b []byte) (map[string]int, [][]str
 	if len(b) == 0 || b[len(b)-1] != '\n' {
 		t.Fatalf("%s: empty or not ending in a newline", name)
 	}
-	rows := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	rows := testenv.SplitLines(string(b))
 	if !strings.HasPrefix(rows[0], "%dir\tflowInd\t") {
 		t.Fatalf("%s: header line %.40q", name, rows[0])
 	}
@@ -396,16 +376,7 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			code, stdout, stderr := cliRun(t, tc.args...)
-			if code != 1 {
-				t.Errorf("exit %d, want 1 (usage)", code)
-			}
-			if !strings.Contains(stderr, tc.want) {
-				t.Errorf("stderr %q does not mention %q", stderr, tc.want)
-			}
-			if strings.Contains(stdout, "Number of processed") {
-				t.Error("a usage error still processed input")
-			}
+			cliRefused(t, 1, "usage", tc.want, tc.args...)
 		})
 	}
 }
@@ -438,16 +409,7 @@ func TestOutputErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			code, stdout, stderr := cliRun(t, "-r", in, "-w", tc.write)
-			if code != 4 {
-				t.Errorf("exit %d, want 4 (output cannot be written)", code)
-			}
-			if !strings.Contains(stderr, tc.want) {
-				t.Errorf("stderr %q does not mention %q", stderr, tc.want)
-			}
-			if strings.Contains(stdout, "Number of processed packets") {
-				t.Error("processed the input although no output could be created")
-			}
+			cliRefused(t, 4, "output cannot be written", tc.want, "-r", in, "-w", tc.write)
 		})
 	}
 }
@@ -455,7 +417,7 @@ func TestOutputErrors(t *testing.T) {
 // TestDecode compares `flowtap decode NAME=VALUE` with every example of
 // T2's tawk -V output, flowStat=0x0402000000004001 among them.
 func TestDecode(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(cliShared(t, "t2-reference"), "tawk_V_examples.txt"))
+	b, err := os.ReadFile(filepath.Join(testenv.SharedDir(t, "t2-reference"), "tawk_V_examples.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,16 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // goldenFloatTol is the relative tolerance for F columns. T2 accumulates its
@@ -22,55 +22,12 @@ const goldenFloatTol = 2e-6
 // goldenMaxDiffs caps the differences reported per file.
 const goldenMaxDiffs = 20
 
-// goldenSharedDir returns ../shared relative to the repository root (the
-// directory holding go.mod). It skips the test when the directory is absent,
-// and fails it instead under CI=true.
+// goldenSharedDir returns ../shared beside the repository root. It skips
+// the test when ../shared/t2-reference is absent, and fails it instead
+// under CI=true.
 func goldenSharedDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("getwd: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared")
-	if _, err := os.Stat(filepath.Join(shared, "t2-reference")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared reference data missing (CI=true): %v", err)
-		}
-		t.Skipf("shared reference data missing: %v", err)
-	}
-	return shared
-}
-
-// readLines returns the lines of a text file without their line ends.
-func readLines(t *testing.T, path string) []string {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read %s: %v", path, err)
-	}
-	return splitLines(string(data))
-}
-
-// splitLines splits text at '\n', dropping the empty string after a final
-// line end.
-func splitLines(s string) []string {
-	var lines []string
-	sc := bufio.NewScanner(strings.NewReader(s))
-	sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	return lines
+	return filepath.Dir(testenv.SharedDir(t, "t2-reference"))
 }
 
 // headersFile is a parsed PREFIX_headers.txt: the '#' preamble and one row
@@ -83,7 +40,7 @@ type headersFile struct {
 // parseHeaders reads a headers file and splits it at its "# Col No." line.
 func parseHeaders(t *testing.T, path string) headersFile {
 	t.Helper()
-	h, err := parseHeaderLines(readLines(t, path))
+	h, err := parseHeaderLines(testenv.ReadLines(t, path))
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
@@ -201,7 +158,7 @@ type flowsTable struct {
 // parseFlows reads a flows file: its % header line and one row per line.
 func parseFlows(t *testing.T, path string) flowsTable {
 	t.Helper()
-	ft, err := parseFlowLines(readLines(t, path))
+	ft, err := parseFlowLines(testenv.ReadLines(t, path))
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}

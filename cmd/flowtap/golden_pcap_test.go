@@ -2,68 +2,15 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"os/exec"
 	"testing"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
-
-// pcapRecord is one capture record as pcapd must copy it.
-type pcapRecord struct {
-	ci   gopacket.CaptureInfo
-	data []byte
-}
-
-// pcapFile is a whole capture read with gopacket.
-type pcapFile struct {
-	link    layers.LinkType
-	snaplen uint32 // 0 for pcapng (per interface)
-	nano    bool   // nanosecond timestamps
-	recs    []pcapRecord
-}
-
-// readPcapFile reads a pcap or pcapng file with gopacket's readers.
-func readPcapFile(t *testing.T, path string) pcapFile {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read %s: %v", path, err)
-	}
-	var src interface {
-		ReadPacketData() ([]byte, gopacket.CaptureInfo, error)
-	}
-	var pf pcapFile
-	if bytes.HasPrefix(data, []byte{0x0a, 0x0d, 0x0d, 0x0a}) {
-		r, err := pcapgo.NewNgReader(bytes.NewReader(data), pcapgo.DefaultNgReaderOptions)
-		if err != nil {
-			t.Fatalf("open %s: %v", path, err)
-		}
-		src, pf.link = r, r.LinkType()
-	} else {
-		r, err := pcapgo.NewReader(bytes.NewReader(data))
-		if err != nil {
-			t.Fatalf("open %s: %v", path, err)
-		}
-		src, pf.link, pf.snaplen = r, r.LinkType(), r.Snaplen()
-		pf.nano = r.Resolution() == gopacket.TimestampResolutionNanosecond
-	}
-	for {
-		d, ci, err := src.ReadPacketData()
-		if errors.Is(err, io.EOF) {
-			return pf
-		}
-		if err != nil {
-			t.Fatalf("read %s record %d: %v", path, len(pf.recs)+1, err)
-		}
-		pf.recs = append(pf.recs, pcapRecord{ci, append([]byte(nil), d...)})
-	}
-}
 
 // tcpDirection returns the flow-direction key of a TCP packet and its raw
 // window, or ok=false for anything else. The key follows t2-semantics.md
@@ -97,11 +44,11 @@ func tcpDirection(data []byte, link layers.LinkType) (key string, window uint16,
 // direction from its first packet with raw window < 1 on, that packet
 // included (tcpWin sets FL_ALARM before pcapd sees it). TCPWIN_MINPKTS plays
 // no part: FL_ALARM is set per packet (section 7.4).
-func expectedNoOpp(in pcapFile) []pcapRecord {
+func expectedNoOpp(in testenv.Capture) []testenv.Frame {
 	alarmed := make(map[string]bool)
-	var want []pcapRecord
-	for _, r := range in.recs {
-		key, win, ok := tcpDirection(r.data, in.link)
+	var want []testenv.Frame
+	for _, r := range in.Frames {
+		key, win, ok := tcpDirection(r.Data, in.Link)
 		if !ok {
 			continue
 		}
@@ -140,41 +87,41 @@ func externalPacketCount(t *testing.T, path string, want int) {
 			t.Errorf("%s cannot read %s: %v\n%s", tool.name, path, err, stderr.String())
 			continue
 		}
-		if got := len(splitLines(stdout.String())); got != want {
+		if got := len(testenv.SplitLines(stdout.String())); got != want {
 			t.Errorf("%s reads %d packets from %s, want %d", tool.name, got, path, want)
 		}
 	}
 	if found == 0 {
-		goldenMissing(t, "neither tcpdump nor tshark is installed")
+		testenv.Unavailable(t, "neither tcpdump nor tshark is installed")
 	}
 }
 
 // comparePcapd checks the pcapd output against the input header and the
 // expected records, record by record.
-func comparePcapd(t *testing.T, in, got pcapFile, want []pcapRecord) {
+func comparePcapd(t *testing.T, in, got testenv.Capture, want []testenv.Frame) {
 	t.Helper()
-	if got.link != in.link {
-		t.Errorf("link type %v, want the input's %v", got.link, in.link)
+	if got.Link != in.Link {
+		t.Errorf("link type %v, want the input's %v", got.Link, in.Link)
 	}
-	if in.snaplen != 0 && got.snaplen != in.snaplen {
-		t.Errorf("snap length %d, want the input's %d", got.snaplen, in.snaplen)
+	if in.Snaplen != 0 && got.Snaplen != in.Snaplen {
+		t.Errorf("snap length %d, want the input's %d", got.Snaplen, in.Snaplen)
 	}
-	if !got.nano {
+	if !got.Nano {
 		t.Error("timestamps are not nanosecond resolution")
 	}
-	if len(got.recs) != len(want) {
-		t.Errorf("%d records, want %d", len(got.recs), len(want))
+	if len(got.Frames) != len(want) {
+		t.Errorf("%d records, want %d", len(got.Frames), len(want))
 	}
-	for i := range min(len(got.recs), len(want)) {
-		g, w := got.recs[i], want[i]
+	for i := range min(len(got.Frames), len(want)) {
+		g, w := got.Frames[i], want[i]
 		switch {
-		case !g.ci.Timestamp.Equal(w.ci.Timestamp):
-			t.Errorf("record %d: time %v, want %v", i+1, g.ci.Timestamp, w.ci.Timestamp)
-		case g.ci.CaptureLength != w.ci.CaptureLength || g.ci.Length != w.ci.Length:
-			t.Errorf("record %d (%v): lengths %d/%d, want %d/%d", i+1, w.ci.Timestamp,
-				g.ci.CaptureLength, g.ci.Length, w.ci.CaptureLength, w.ci.Length)
-		case !bytes.Equal(g.data, w.data):
-			t.Errorf("record %d (%v): bytes differ from the input record", i+1, w.ci.Timestamp)
+		case !g.Info.Timestamp.Equal(w.Info.Timestamp):
+			t.Errorf("record %d: time %v, want %v", i+1, g.Info.Timestamp, w.Info.Timestamp)
+		case g.Info.CaptureLength != w.Info.CaptureLength || g.Info.Length != w.Info.Length:
+			t.Errorf("record %d (%v): lengths %d/%d, want %d/%d", i+1, w.Info.Timestamp,
+				g.Info.CaptureLength, g.Info.Length, w.Info.CaptureLength, w.Info.Length)
+		case !bytes.Equal(g.Data, w.Data):
+			t.Errorf("record %d (%v): bytes differ from the input record", i+1, w.Info.Timestamp)
 		}
 	}
 }

@@ -8,7 +8,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"io/fs"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // goldenRef is one T2 reference run: a *_flows.txt with its capture.
@@ -25,16 +27,6 @@ type goldenRef struct {
 	stem    string // file stem: <stem>_flows.txt, <stem>_headers.txt, …
 	capture string // input capture, "" when not found
 	pdOpp   bool   // PD_OPP of the reference run
-}
-
-// goldenMissing skips the test for absent shared data, or fails it under
-// CI=true, where absent data means a broken environment.
-func goldenMissing(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
 }
 
 // findCapture looks for <stem>.pcap(ng) among the public captures, then in
@@ -58,19 +50,13 @@ func discoverGoldens(t *testing.T, shared string) []goldenRef {
 	t.Helper()
 	root := filepath.Join(shared, "t2-reference")
 	var refs []goldenRef
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		stem, ok := strings.CutSuffix(d.Name(), "_flows.txt")
-		if d.IsDir() || !ok {
-			return nil
-		}
+	for _, path := range testenv.SharedFiles(t, "t2-reference", "_flows.txt") {
 		dir := filepath.Dir(path)
 		rel, err := filepath.Rel(root, dir)
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
+		stem := strings.TrimSuffix(filepath.Base(path), "_flows.txt")
 		refs = append(refs, goldenRef{
 			name:    filepath.ToSlash(rel),
 			dir:     dir,
@@ -78,13 +64,6 @@ func discoverGoldens(t *testing.T, shared string) []goldenRef {
 			capture: findCapture(shared, dir, stem),
 			pdOpp:   filepath.Base(dir) != "PD_OPP_0",
 		})
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("list references: %v", err)
-	}
-	if len(refs) == 0 {
-		t.Fatalf("no *_flows.txt below %s", root)
 	}
 	sort.Slice(refs, func(i, j int) bool { return refs[i].name < refs[j].name })
 	return refs
@@ -122,7 +101,7 @@ func TestGoldenT2(t *testing.T) {
 	for _, ref := range discoverGoldens(t, shared) {
 		t.Run(ref.name, func(t *testing.T) {
 			if ref.capture == "" {
-				goldenMissing(t, "no capture %s.pcap for %s", ref.stem, ref.dir)
+				testenv.Unavailable(t, fmt.Sprintf("no capture %s.pcap for %s", ref.stem, ref.dir))
 			}
 			out, report := runGolden(t, ref.capture, referenceArgs(ref.pdOpp)...)
 			refFile := func(suffix string) string { return filepath.Join(ref.dir, ref.stem+suffix) }
@@ -142,7 +121,7 @@ func TestGoldenT2(t *testing.T) {
 			})
 			if _, err := os.Stat(refFile("_endreport.txt")); err == nil {
 				t.Run("endreport", func(t *testing.T) {
-					reportDiffs(t, compareEndReport(readLines(t, refFile("_endreport.txt")), splitLines(report)))
+					reportDiffs(t, compareEndReport(testenv.ReadLines(t, refFile("_endreport.txt")), testenv.SplitLines(report)))
 				})
 			}
 			if want, err := os.ReadFile(refFile("_pcapd.pcap")); err == nil {
@@ -196,7 +175,7 @@ func TestGoldenOrphanEndReports(t *testing.T) {
 				t.Skipf("%s is the end report of %s, which is not in the shared data", filepath.Base(path), name)
 			}
 			_, report := runGolden(t, capture, referenceArgs(true)...)
-			reportDiffs(t, compareEndReport(readLines(t, path), splitLines(report)))
+			reportDiffs(t, compareEndReport(testenv.ReadLines(t, path), testenv.SplitLines(report)))
 		})
 	}
 	if orphans == 0 {
@@ -243,14 +222,14 @@ func TestGoldenPcapdNoOpp(t *testing.T) {
 	}
 	alarms := 0
 	for _, stem := range stems {
-		in := readPcapFile(t, captures[stem])
+		in := testenv.ReadPcapFrames(t, captures[stem])
 		want := expectedNoOpp(in)
 		alarms += len(want)
-		t.Logf("%s: %d of %d packets expected in the pcapd file", stem, len(want), len(in.recs))
+		t.Logf("%s: %d of %d packets expected in the pcapd file", stem, len(want), len(in.Frames))
 		if ref, ok := t2NoOpp[stem]; ok {
 			// The model itself, checked against T2's own PD_OPP=0 output.
 			t.Run(stem+"/t2-reference", func(t *testing.T) {
-				comparePcapd(t, in, readPcapFile(t, ref), want)
+				comparePcapd(t, in, testenv.ReadPcapFrames(t, ref), want)
 			})
 		}
 		for _, v := range variants {
@@ -258,7 +237,7 @@ func TestGoldenPcapdNoOpp(t *testing.T) {
 				out, _ := runGolden(t, captures[stem], v.args...)
 				path := filepath.Join(out, stem+"_pcapd.pcap")
 				externalPacketCount(t, path, len(want))
-				got := readPcapFile(t, path)
+				got := testenv.ReadPcapFrames(t, path)
 				comparePcapd(t, in, got, want)
 			})
 		}
@@ -272,7 +251,7 @@ func TestGoldenPcapdNoOpp(t *testing.T) {
 func comparatorRef(t *testing.T, suffix string) []string {
 	t.Helper()
 	dir := filepath.Join(goldenSharedDir(t), "t2-reference", "bgp-4byte-asn")
-	return readLines(t, filepath.Join(dir, "bgp-4byte-asn"+suffix))
+	return testenv.ReadLines(t, filepath.Join(dir, "bgp-4byte-asn"+suffix))
 }
 
 // The three TestGoldenCompare* tests check that the comparators catch what

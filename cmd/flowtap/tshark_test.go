@@ -38,13 +38,14 @@ import (
 	"io"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // tsharkCase is a capture where the two tools legitimately see different
@@ -118,25 +119,9 @@ func newTally() *tally {
 }
 
 func TestTSharkParity(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tshark not found (CI=true)")
-		}
-		t.Skip("tshark not installed")
-	}
-	dir := tsharkPcapDir(t)
-	var files []string
-	for _, pat := range []string{"*.pcap", "*.pcapng"} {
-		m, err := filepath.Glob(filepath.Join(dir, pat))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, m...)
-	}
-	if len(files) == 0 {
-		t.Fatalf("no captures in %s", dir)
-	}
+	tshark := testenv.RequireTool(t, "tshark")
+	dir := testenv.SharedDir(t, "pcaps")
+	files := testenv.SharedPcaps(t)
 	for name := range tsharkCases {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Errorf("exception table names %s: %v", name, err)
@@ -177,33 +162,6 @@ func checkExceptionUsed(t *testing.T, tc tsharkCase, want *tally) {
 	if tc.rawWindow && len(want.noWin) == 0 {
 		t.Error("stale exception: no TCP header without a window")
 	}
-}
-
-// tsharkPcapDir finds ../shared/pcaps beside the repository root.
-func tsharkPcapDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	pcaps := filepath.Join(dir, "..", "shared", "pcaps")
-	if _, err := os.Stat(pcaps); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared captures missing (CI=true): %v", err)
-		}
-		t.Skipf("shared captures missing: %v", err)
-	}
-	return pcaps
 }
 
 // processedRe finds the record count in the end report (T2's wording).

@@ -2,7 +2,6 @@ package basicflow
 
 import (
 	"net"
-	"net/netip"
 	"strings"
 	"testing"
 
@@ -10,20 +9,8 @@ import (
 	"github.com/flowtap/flowtap/plugins/api"
 	"github.com/flowtap/flowtap/userspace/datapath"
 	"github.com/flowtap/flowtap/userspace/geo"
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
-
-// ip16 puts an address into a flow-key field: IPv4 in the first 4 bytes,
-// the rest zero (t2-semantics.md section 1).
-func ip16(s string) [16]byte {
-	a := netip.MustParseAddr(s)
-	var b [16]byte
-	if a.Is4() {
-		v := a.As4()
-		copy(b[:], v[:])
-		return b
-	}
-	return a.As16()
-}
 
 func mac(s string) [6]byte {
 	hw, err := net.ParseMAC(s)
@@ -45,7 +32,7 @@ func stack(hs ...datapath.Hdr) (desc [15]uint8, n uint8) {
 // 8.8.8.8:80 with one MAC per side; cases modify it.
 func ipFlow() *api.Flow {
 	k := &gen.FlowtapFlowKey{
-		SrcIp: ip16("192.168.1.2"), DstIp: ip16("8.8.8.8"),
+		SrcIp: testenv.FlowKeyIP("192.168.1.2"), DstIp: testenv.FlowKeyIP("8.8.8.8"),
 		EthType: 0x0800, SrcPort: 50000, DstPort: 80, L4Proto: 6,
 	}
 	st := &datapath.State{
@@ -80,7 +67,7 @@ func TestAppendColumns(t *testing.T) {
 				f.Dir = 'B'
 				f.State.Status |= datapath.StatInvert | datapath.StatAlarm
 				f.State.FirstNs, f.State.LastNs = 5, 5
-				f.Key.SrcIp, f.Key.DstIp = ip16("10.1.2.3"), ip16("192.168.7.7")
+				f.Key.SrcIp, f.Key.DstIp = testenv.FlowKeyIP("10.1.2.3"), testenv.FlowKeyIP("192.168.7.7")
 				f.Key.SrcPort, f.Key.DstPort = 443, 1025
 			},
 			want: []string{"0x0402000000004001", "0.000000005", "0.000000005", "0.000000000",
@@ -145,7 +132,7 @@ func TestAppendColumns(t *testing.T) {
 		{
 			name: "ipv6 flow",
 			modify: func(f *api.Flow) {
-				f.Key.SrcIp, f.Key.DstIp = ip16("2a00:1450:4001:81a::200e"), ip16("2001:4860::8888")
+				f.Key.SrcIp, f.Key.DstIp = testenv.FlowKeyIP("2a00:1450:4001:81a::200e"), testenv.FlowKeyIP("2001:4860::8888")
 				f.Key.EthType = 0x86dd
 				f.Key.L4Proto = 17
 				f.Key.SrcPort, f.Key.DstPort = 53000, 53

@@ -2,32 +2,26 @@ package basicstats
 
 import (
 	"net"
-	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
 
 	"github.com/flowtap/flowtap/gen"
 	"github.com/flowtap/flowtap/plugins/api"
 	"github.com/flowtap/flowtap/userspace/datapath"
 	"github.com/flowtap/flowtap/userspace/export"
 	"github.com/flowtap/flowtap/userspace/geo"
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 const sec = uint64(1_000_000_000)
 
-func ip16(s string) [16]byte {
-	var b [16]byte
-	v := netip.MustParseAddr(s).As4()
-	copy(b[:], v[:])
-	return b
-}
-
 // flow returns an IPv4 TCP direction from src with the given counters,
 // lasting dur nanoseconds.
 func flow(src string, pkts, l7 uint64, dur uint64) *api.Flow {
-	k := &gen.FlowtapFlowKey{SrcIp: ip16(src), DstIp: ip16("8.8.8.8"), EthType: 0x0800, L4Proto: 6}
+	k := &gen.FlowtapFlowKey{SrcIp: testenv.FlowKeyIP(src), DstIp: testenv.FlowKeyIP("8.8.8.8"), EthType: 0x0800, L4Proto: 6}
 	st := &datapath.State{
 		Status: datapath.StatIPv4, Pkts: pkts, L7Bytes: l7,
 		FirstNs: 1000 * sec, LastNs: 1000*sec + dur,
@@ -145,15 +139,7 @@ func tcpFrame(t *testing.T, payload int) []byte {
 	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP,
 		SrcIP: net.IP{10, 0, 0, 1}, DstIP: net.IP{10, 0, 0, 2}}
 	tcp := &layers.TCP{SrcPort: 40000, DstPort: 80, ACK: true, Window: 1000, Seq: 1, Ack: 1}
-	if err := tcp.SetNetworkLayerForChecksum(ip); err != nil {
-		t.Fatal(err)
-	}
-	buf := gopacket.NewSerializeBuffer()
-	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
-	if err := gopacket.SerializeLayers(buf, opts, eth, ip, tcp, gopacket.Payload(make([]byte, payload))); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return testenv.SerializeWithChecksums(t, eth, ip, tcp, gopacket.Payload(make([]byte, payload)))
 }
 
 // TestRunningEstimator feeds the worked examples of section 7.2 through the

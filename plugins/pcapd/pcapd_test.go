@@ -3,18 +3,17 @@ package pcapd
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gopacket/gopacket/layers"
+
 	"github.com/flowtap/flowtap/plugins/api"
 	"github.com/flowtap/flowtap/userspace/capture"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // fileHeader decodes the 24-byte pcap file header.
@@ -118,26 +117,18 @@ func TestWritePackets(t *testing.T) {
 			if p.Packets() != 2 || p.Mismatched() != tc.mismatch {
 				t.Errorf("Packets %d Mismatched %d, want 2 %d", p.Packets(), p.Mismatched(), tc.mismatch)
 			}
-			f, err := os.Open(p.Path())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			r, err := pcapgo.NewReader(f)
-			if err != nil {
-				t.Fatalf("gopacket cannot read the output: %v", err)
-			}
-			if r.LinkType() != tc.wantLink || r.Snaplen() != 65535 {
-				t.Errorf("link %v snaplen %d, want %v 65535", r.LinkType(), r.Snaplen(), tc.wantLink)
+			c := testenv.ReadPcapFrames(t, p.Path())
+			if c.Ng || c.Link != tc.wantLink || c.Snaplen != 65535 {
+				t.Errorf("pcapng %v link %v snaplen %d, want a classic pcap %v 65535", c.Ng, c.Link, c.Snaplen, tc.wantLink)
 			}
 			if h, _ := readHeader(t, p.Path()); h.magic != 0xa1b23c4d {
 				t.Errorf("magic %#x, want nanosecond 0xa1b23c4d", h.magic)
 			}
+			if len(c.Frames) != len(pkts) {
+				t.Fatalf("%d records, want %d", len(c.Frames), len(pkts))
+			}
 			for i, want := range pkts {
-				data, ci, err := r.ReadPacketData()
-				if err != nil {
-					t.Fatalf("record %d: %v", i+1, err)
-				}
+				ci, data := c.Frames[i].Info, c.Frames[i].Data
 				if ci.Timestamp.UnixNano() != want.TsNs {
 					t.Errorf("record %d time %d, want %d (nanoseconds kept)", i+1, ci.Timestamp.UnixNano(), want.TsNs)
 				}
@@ -145,9 +136,6 @@ func TestWritePackets(t *testing.T) {
 					t.Errorf("record %d: caplen %d len %d, want %d %d, data equal %v",
 						i+1, ci.CaptureLength, ci.Length, want.CapLen, want.OrigLen, bytes.Equal(data, want.Data))
 				}
-			}
-			if _, _, err := r.ReadPacketData(); !errors.Is(err, io.EOF) {
-				t.Errorf("after the records: %v, want EOF", err)
 			}
 		})
 	}

@@ -9,23 +9,13 @@ import (
 	"github.com/flowtap/flowtap/plugins/api"
 	"github.com/flowtap/flowtap/userspace/datapath"
 	"github.com/flowtap/flowtap/userspace/geo"
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
-
-func ip16(s string) [16]byte {
-	a := netip.MustParseAddr(s)
-	if a.Is4() {
-		var b [16]byte
-		v := a.As4()
-		copy(b[:], v[:])
-		return b
-	}
-	return a.As16()
-}
 
 // v4TCP returns an IPv4 TCP direction from src with tcpPkts TCP packets of
 // which low had a window below the threshold.
 func v4TCP(src string, tcpPkts, low uint32) *api.Flow {
-	k := &gen.FlowtapFlowKey{SrcIp: ip16(src), DstIp: ip16("10.9.9.9"), EthType: 0x0800,
+	k := &gen.FlowtapFlowKey{SrcIp: testenv.FlowKeyIP(src), DstIp: testenv.FlowKeyIP("10.9.9.9"), EthType: 0x0800,
 		L4Proto: datapath.ProtoTCP, SrcPort: 40000, DstPort: 80}
 	st := &datapath.State{Status: datapath.StatIPv4, Pkts: uint64(tcpPkts), TcpPkts: tcpPkts, WinThCnt: low,
 		WinTtl: 64, WinInit: 29200}
@@ -81,7 +71,7 @@ func TestRatio(t *testing.T) {
 // packets (section 7.4, checklist 6).
 func TestAlarms(t *testing.T) {
 	v6 := v4TCP("10.0.0.1", 40, 3)
-	v6.Key.SrcIp, v6.Key.DstIp, v6.Key.EthType = ip16("2001:db8::1"), ip16("2001:db8::2"), 0x86dd
+	v6.Key.SrcIp, v6.Key.DstIp, v6.Key.EthType = testenv.FlowKeyIP("2001:db8::1"), testenv.FlowKeyIP("2001:db8::2"), 0x86dd
 	v6.State.Status = v6.State.Status&^datapath.StatIPv4 | datapath.StatIPv6
 	udp := v4TCP("10.0.0.1", 40, 0)
 	udp.Key.L4Proto = 17

@@ -11,36 +11,8 @@ import (
 
 	"github.com/flowtap/flowtap/plugins"
 	"github.com/flowtap/flowtap/plugins/api"
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
-
-// sharedDir returns ../shared/<sub> beside the repository (the directory
-// holding go.mod), skipping when absent and failing under CI=true.
-// (userspace/internal/testenv cannot be imported from plugins/.)
-func sharedDir(t *testing.T, sub string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	d := filepath.Join(dir, "..", "shared", sub)
-	if _, err := os.Stat(d); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data %s missing (CI=true): %v", d, err)
-		}
-		t.Skipf("shared data %s missing: %v", d, err)
-	}
-	return d
-}
 
 var testCols = []api.Column{
 	{Type: "C", Name: "dir", Desc: "Flow direction"},
@@ -174,12 +146,12 @@ func TestCreateErrors(t *testing.T) {
 // for bgp-4byte-asn: every comment line and rows 1-40 must be identical
 // (rows 41+ come from the tcpWin stand-in, section 0).
 func TestHeadersFileMatchesT2(t *testing.T) {
-	ref := filepath.Join(sharedDir(t, "t2-reference"), "bgp-4byte-asn", "bgp-4byte-asn_headers.txt")
+	ref := filepath.Join(testenv.SharedDir(t, "t2-reference"), "bgp-4byte-asn", "bgp-4byte-asn_headers.txt")
 	b, err := os.ReadFile(ref)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	want := testenv.SplitLines(string(b))
 	info := HeaderInfo{
 		Date:        "1795664316.000055159 sec (Thu 26 Nov 2026 03:38:36 UTC)",
 		Version:     "Tranalyzer 0.9.3 (Anteater), Cobra",
@@ -203,7 +175,7 @@ func TestHeadersFileMatchesT2(t *testing.T) {
 	if !bytes.HasSuffix(gb, []byte("\n")) {
 		t.Error("headers file does not end with a newline")
 	}
-	got := strings.Split(strings.TrimSuffix(string(gb), "\n"), "\n")
+	got := testenv.SplitLines(string(gb))
 	rowsStart := -1
 	for i, l := range want {
 		if strings.HasPrefix(l, "# Col No.") {

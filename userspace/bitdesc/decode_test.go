@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // tawkExample is one `tawk -V arg` invocation and its recorded T2 output.
@@ -18,7 +20,7 @@ type tawkExample struct {
 // Each part is the argument line followed by T2's output.
 func readTawkExamples(t *testing.T) []tawkExample {
 	t.Helper()
-	path := filepath.Join(sharedDir(t), "t2-reference", "tawk_V_examples.txt")
+	path := filepath.Join(testenv.SharedDir(t, "t2-reference"), "tawk_V_examples.txt")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("read examples: %v", err)

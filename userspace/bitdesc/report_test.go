@@ -1,7 +1,6 @@
 package bitdesc
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // endReportTail returns the aggregated flowStat of a T2 end report and the
@@ -48,21 +49,8 @@ func endReportTail(t *testing.T, path string) (uint64, []string) {
 }
 
 func TestReportLinesMatchesEndReports(t *testing.T) {
-	root := filepath.Join(sharedDir(t), "t2-reference")
-	var reports []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, "_endreport.txt") {
-			reports = append(reports, p)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatalf("walk %s: %v", root, err)
-	}
-	if len(reports) == 0 {
-		t.Fatalf("no end reports under %s", root)
-	}
-	for _, path := range reports {
+	root := testenv.SharedDir(t, "t2-reference")
+	for _, path := range testenv.SharedFiles(t, "t2-reference", "_endreport.txt") {
 		rel, _ := filepath.Rel(root, path)
 		t.Run(rel, func(t *testing.T) {
 			value, want := endReportTail(t, path)

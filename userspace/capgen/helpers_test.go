@@ -3,8 +3,6 @@ package capgen
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
-	"io"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -14,7 +12,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // decoded is one packet read back from a generated capture.
@@ -24,34 +23,29 @@ type decoded struct {
 	pkt  gopacket.Packet
 }
 
-// readCapture reads a classic pcap with pcapgo and decodes every frame.
+// readCapture reads a classic pcap with gopacket and decodes every frame.
 func readCapture(t *testing.T, capture []byte) []decoded {
 	t.Helper()
-	r, err := pcapgo.NewReader(bytes.NewReader(capture))
+	c, err := testenv.ParsePcap(capture, 0)
 	if err != nil {
-		t.Fatalf("open capture: %v", err)
+		t.Fatalf("read capture: %v", err)
 	}
-	if r.LinkType() != layers.LinkTypeEthernet {
-		t.Fatalf("link type %v, want Ethernet", r.LinkType())
+	if c.Ng || c.Link != layers.LinkTypeEthernet {
+		t.Fatalf("pcapng %v, link type %v; want a classic pcap of Ethernet", c.Ng, c.Link)
 	}
 	var out []decoded
-	for {
-		data, ci, err := r.ReadPacketData()
-		if errors.Is(err, io.EOF) {
-			return out
+	for i, f := range c.Frames {
+		ci := f.Info
+		if ci.CaptureLength != ci.Length || ci.CaptureLength != len(f.Data) {
+			t.Fatalf("packet %d: caplen %d, len %d, data %d", i+1, ci.CaptureLength, ci.Length, len(f.Data))
 		}
-		if err != nil {
-			t.Fatalf("read packet %d: %v", len(out)+1, err)
-		}
-		if ci.CaptureLength != ci.Length || ci.CaptureLength != len(data) {
-			t.Fatalf("packet %d: caplen %d, len %d, data %d", len(out)+1, ci.CaptureLength, ci.Length, len(data))
-		}
-		pkt := gopacket.NewPacket(data, layers.LinkTypeEthernet, gopacket.Default)
+		pkt := gopacket.NewPacket(f.Data, layers.LinkTypeEthernet, gopacket.Default)
 		if el := pkt.ErrorLayer(); el != nil {
-			t.Fatalf("packet %d: decode error: %v", len(out)+1, el.Error())
+			t.Fatalf("packet %d: decode error: %v", i+1, el.Error())
 		}
-		out = append(out, decoded{ts: ci.Timestamp, data: data, pkt: pkt})
+		out = append(out, decoded{ts: ci.Timestamp, data: f.Data, pkt: pkt})
 	}
+	return out
 }
 
 // ipInfo is what the tests need from a packet's IP and L4 headers, read
@@ -177,21 +171,6 @@ func pseudoHeader(src, dst netip.Addr, proto layers.IPProtocol, l4Len int) []byt
 		return append(h, 0, byte(proto), byte(l4Len>>8), byte(l4Len))
 	}
 	return append(h, byte(l4Len>>24), byte(l4Len>>16), byte(l4Len>>8), byte(l4Len), 0, 0, 0, byte(proto))
-}
-
-// needTool returns the path of an external tool, skipping the test when it
-// is missing unless CI=true.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s not found (CI=true): %v", name, err)
-	}
-	t.Skipf("%s not installed", name)
-	return ""
 }
 
 // writeTemp stores a capture in the test's temporary directory.

@@ -7,20 +7,34 @@ import (
 	"testing"
 
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
-// toolCases are the captures the external decoders must agree on.
-func toolCases() []struct {
+// toolCase is a named capture generator.
+type toolCase struct {
 	name string
 	gen  func(io.Writer) (*Truth, error)
-} {
-	return []struct {
-		name string
-		gen  func(io.Writer) (*Truth, error)
-	}{
+}
+
+// toolCases are the captures the external decoders must agree on.
+func toolCases() []toolCase {
+	return []toolCase{
 		{"sample", func(w io.Writer) (*Truth, error) { return WriteSample(w, DefaultSampleConfig()) }},
 		{"bench", func(w io.Writer) (*Truth, error) { return WriteBench(w, smallBench()) }},
 	}
+}
+
+// generate writes the case's capture to a temporary file and returns its
+// truth, its bytes and the file's path.
+func (tc toolCase) generate(t *testing.T) (*Truth, []byte, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	truth, err := tc.gen(&buf)
+	if err != nil {
+		t.Fatalf("generate: %v", err)
+	}
+	return truth, buf.Bytes(), writeTemp(t, tc.name+".pcap", buf.Bytes())
 }
 
 // tsharkChecksums makes tshark verify every checksum it knows.
@@ -29,19 +43,14 @@ var tsharkChecksums = []string{
 }
 
 func TestTsharkAgrees(t *testing.T) {
-	tshark := needTool(t, "tshark")
+	tshark := testenv.RequireTool(t, "tshark")
 	for _, tc := range toolCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			truth, err := tc.gen(&buf)
-			if err != nil {
-				t.Fatalf("generate: %v", err)
-			}
-			file := writeTemp(t, tc.name+".pcap", buf.Bytes())
+			truth, _, file := tc.generate(t)
 			t.Run("frames and zero windows", func(t *testing.T) {
 				out := runTool(t, tshark, append([]string{"-r", file, "-T", "fields",
 					"-e", "frame.number", "-e", "tcp.window_size_value"}, tsharkChecksums...)...)
-				lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+				lines := testenv.SplitLines(out)
 				zero := 0
 				for _, l := range lines {
 					if f := strings.Split(l, "\t"); len(f) == 2 && f[1] == "0" {
@@ -71,23 +80,18 @@ func TestTsharkAgrees(t *testing.T) {
 }
 
 func TestTcpdumpReadsEveryPacket(t *testing.T) {
-	tcpdump := needTool(t, "tcpdump")
+	tcpdump := testenv.RequireTool(t, "tcpdump")
 	for _, tc := range toolCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			truth, err := tc.gen(&buf)
-			if err != nil {
-				t.Fatalf("generate: %v", err)
-			}
-			file := writeTemp(t, tc.name+".pcap", buf.Bytes())
+			truth, data, file := tc.generate(t)
 			out := runTool(t, tcpdump, "-r", file, "-nn")
-			lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+			lines := testenv.SplitLines(out)
 			if len(lines) != truth.Packets {
 				t.Fatalf("tcpdump printed %d lines, truth has %d packets", len(lines), truth.Packets)
 			}
 			// "[|proto]" marks a header tcpdump could not finish reading. It
 			// is expected only on first fragments: tcpdump does not reassemble.
-			pkts := readCapture(t, buf.Bytes())
+			pkts := readCapture(t, data)
 			for i, l := range lines {
 				if strings.Contains(l, "[|") && !isFirstFragment(pkts[i]) {
 					t.Errorf("tcpdump found a truncated header in packet %d: %s", i+1, firstLines(l, 1))

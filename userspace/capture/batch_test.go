@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // TestNextBatchKeepsDataValid reads every shared capture in small and
@@ -14,14 +16,7 @@ import (
 // buffer refills often) and checks that each batch's packets still hold
 // the bytes Next returned for them, and that nothing is lost or doubled.
 func TestNextBatchKeepsDataValid(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "pcaps", "*.pcap*"))
-	if len(files) == 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no shared captures (CI=true)")
-		}
-		t.Skip("no shared captures")
-	}
-	for _, f := range files {
+	for _, f := range testenv.SharedPcaps(t) {
 		raw, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

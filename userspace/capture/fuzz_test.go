@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // FuzzReader feeds arbitrary bytes to the reader. It must not panic, must
@@ -18,11 +20,7 @@ func FuzzReader(f *testing.F) {
 	f.Add(buildPcapng(f, 2))
 	// Without the shared captures the generated seeds still run; in CI
 	// their absence is an error, as everywhere.
-	dir, err := findPcaps()
-	if err != nil && os.Getenv("CI") == "true" {
-		f.Fatalf("shared captures missing: %v (CI=true)", err)
-	}
-	if err == nil {
+	if dir, ok := testenv.SharedDirIfPresent(f, "pcaps"); ok {
 		for _, name := range []string{
 			"tcpdump-tcp-handshake-nano.pcap", "ppp-nanosecs_big_endian.pcap",
 			"zeek-pcapng-multi-interface.pcapng", "gopacket-be_test202.pcapng",

@@ -7,6 +7,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // testPackets builds Ethernet/IPv4/TCP frames with the given payload sizes.
@@ -22,19 +24,11 @@ func testPackets(t testing.TB, payloads ...int) [][]byte {
 		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP,
 			SrcIP: net.IPv4(10, 0, 0, 1), DstIP: net.IPv4(10, 0, 0, 2)}
 		tcp := &layers.TCP{SrcPort: 40000, DstPort: 80, Seq: uint32(i), ACK: true, Window: 512}
-		if err := tcp.SetNetworkLayerForChecksum(ip); err != nil {
-			t.Fatal(err)
-		}
 		payload := make([]byte, n)
 		for j := range payload {
 			payload[j] = byte(i + j)
 		}
-		buf := gopacket.NewSerializeBuffer()
-		opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
-		if err := gopacket.SerializeLayers(buf, opts, eth, ip, tcp, gopacket.Payload(payload)); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, buf.Bytes())
+		out = append(out, testenv.SerializeWithChecksums(t, eth, ip, tcp, gopacket.Payload(payload)))
 	}
 	return out
 }

@@ -4,84 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 )
-
-// skipOrFail skips a test whose environment is missing, and fails it in CI,
-// where a missing tool or data set means the environment is wrong.
-func skipOrFail(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format+" (CI=true)", args...)
-	}
-	t.Skipf(format, args...)
-}
-
-// pcapsDir returns ../shared/pcaps relative to the repository root.
-func pcapsDir(t testing.TB) string {
-	t.Helper()
-	dir, err := findPcaps()
-	if err != nil {
-		skipOrFail(t, "shared captures missing: %v", err)
-	}
-	return dir
-}
-
-// findPcaps walks up to go.mod and looks for ../shared/pcaps beside the
-// repository.
-func findPcaps() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	pcaps := filepath.Join(dir, "..", "shared", "pcaps")
-	if _, err := os.Stat(pcaps); err != nil {
-		return "", err
-	}
-	return pcaps, nil
-}
-
-// sharedCaptures lists every capture file in the shared folder.
-func sharedCaptures(t testing.TB) []string {
-	t.Helper()
-	dir := pcapsDir(t)
-	var files []string
-	for _, pat := range []string{"*.pcap", "*.pcapng"} {
-		m, err := filepath.Glob(filepath.Join(dir, pat))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, m...)
-	}
-	if len(files) == 0 {
-		skipOrFail(t, "no captures in %s", dir)
-	}
-	return files
-}
-
-func needTool(t testing.TB, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		skipOrFail(t, "%s not installed", name)
-	}
-	return path
-}
 
 // readAll reads every packet, copying the data, until Next fails.
 func readAll(t testing.TB, r *Reader) ([]Packet, error) {

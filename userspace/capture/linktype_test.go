@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // TestLinkTypeName checks T2's end-report text. "Ethernet [EN10MB/1]" is
@@ -41,8 +43,8 @@ func TestLinkTypeName(t *testing.T) {
 // every shared capture with what tcpdump (libpcap, as used by T2) reports
 // when it opens the file: "link-type NAME (DESCRIPTION), snapshot length N".
 func TestLinkTypeAndSnaplenMatchTcpdump(t *testing.T) {
-	files := sharedCaptures(t)
-	tcpdump := needTool(t, "tcpdump")
+	files := testenv.SharedPcaps(t)
+	tcpdump := testenv.RequireTool(t, "tcpdump")
 	re := regexp.MustCompile(`link-type (\S+) \((.*)\), snapshot length (\d+)`)
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {

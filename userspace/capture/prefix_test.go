@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // TestEveryPrefix cuts small captures at every byte offset. A cut capture
@@ -14,7 +16,7 @@ import (
 // truncation error, after returning exactly the packets that lie wholly
 // before the cut.
 func TestEveryPrefix(t *testing.T) {
-	dir := pcapsDir(t)
+	dir := testenv.SharedDir(t, "pcaps")
 	for _, name := range []string{
 		"tcpdump-tcp-handshake-nano.pcap",    // nanosecond pcap
 		"ppp-nanosecs_big_endian.pcap",       // big-endian

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // brokenCapture describes a shared capture that is damaged on purpose. The
@@ -55,8 +57,8 @@ func wtapToLinkType(encap int) (uint32, bool) {
 // each packet's number, interface, timestamp (to the nanosecond), lengths
 // and link type with tshark's reading of the same file.
 func TestSharedCapturesMatchTshark(t *testing.T) {
-	files := sharedCaptures(t)
-	tshark := needTool(t, "tshark")
+	files := testenv.SharedPcaps(t)
+	tshark := testenv.RequireTool(t, "tshark")
 	for _, file := range files {
 		name := filepath.Base(file)
 		t.Run(name, func(t *testing.T) {
@@ -147,8 +149,8 @@ func comparePacket(t *testing.T, i int, got *Packet, want *tsharkFrame) {
 // their sub-microsecond digits must survive (the full comparison with
 // tshark runs in TestSharedCapturesMatchTshark).
 func TestNanosecondTimestamps(t *testing.T) {
-	dir := pcapsDir(t)
-	tshark := needTool(t, "tshark")
+	dir := testenv.SharedDir(t, "pcaps")
+	tshark := testenv.RequireTool(t, "tshark")
 	for _, name := range []string{"tcpdump-tcp-handshake-nano.pcap", "ppp-nanosecs_big_endian.pcap"} {
 		t.Run(name, func(t *testing.T) {
 			file := filepath.Join(dir, name)

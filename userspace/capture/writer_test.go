@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // TestWriterRoundTrip writes generated packets and reads them back with
@@ -63,7 +65,7 @@ func TestWriterRoundTrip(t *testing.T) {
 // times with want.
 func tcpdumpTimes(t *testing.T, path string, want []int64) {
 	t.Helper()
-	tcpdump := needTool(t, "tcpdump")
+	tcpdump := testenv.RequireTool(t, "tcpdump")
 	out, err := exec.Command(tcpdump, "-r", path, "-nn", "-tt", "--time-stamp-precision=nano").Output()
 	if err != nil {
 		t.Fatalf("tcpdump -r %s: %v", path, err)
@@ -114,7 +116,7 @@ func TestWriterEmpty(t *testing.T) {
 // TestWriterCopiesCapture copies a real capture record by record and
 // checks that the copy reads back identically (bytes, times, lengths).
 func TestWriterCopiesCapture(t *testing.T) {
-	src := filepath.Join(pcapsDir(t), "zeek-tcp_timestamp.pcap") // snapped records
+	src := filepath.Join(testenv.SharedDir(t, "pcaps"), "zeek-tcp_timestamp.pcap") // snapped records
 	r, err := Open(src)
 	if err != nil {
 		t.Fatal(err)

@@ -2,17 +2,13 @@ package datapath_test
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/gopacket/gopacket/pcapgo"
-
 	"github.com/flowtap/flowtap/userspace/datapath"
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // fuzzSeedCaptures are read for their first frames: one or more per link
@@ -30,47 +26,19 @@ var fuzzSeedCaptures = []string{
 	"zeek-trunc_ip-discarder-truncated-tcp-oob.pcapng",
 }
 
-// seedFrame is one captured frame with its link type.
-type seedFrame struct {
-	data []byte
-	link uint32
-}
-
-// readFirstFrames returns up to n frames of a pcap or pcapng file.
-func readFirstFrames(path string, n int) ([]seedFrame, error) {
+// readFirstFrames returns up to n frames of a pcap or pcapng file with
+// their link type. A damaged record ends the frames, not the seeding: its
+// error is returned with the frames before it.
+func readFirstFrames(path string, n int) (testenv.Capture, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return testenv.Capture{}, err
 	}
-	var next func() ([]byte, error)
-	var link uint32
-	if strings.HasSuffix(path, ".pcapng") {
-		r, err := pcapgo.NewNgReader(bytes.NewReader(raw), pcapgo.DefaultNgReaderOptions)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
-		}
-		link = uint32(r.LinkType())
-		next = func() ([]byte, error) { d, _, err := r.ReadPacketData(); return d, err }
-	} else {
-		r, err := pcapgo.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
-		}
-		link = uint32(r.LinkType())
-		next = func() ([]byte, error) { d, _, err := r.ReadPacketData(); return d, err }
+	c, err := testenv.ParsePcap(raw, n)
+	if err != nil {
+		return c, fmt.Errorf("read %s: %w", path, err)
 	}
-	var out []seedFrame
-	for len(out) < n {
-		d, err := next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return out, nil // a damaged record ends the seeds, not the test
-		}
-		out = append(out, seedFrame{append([]byte(nil), d...), link})
-	}
-	return out, nil
+	return c, nil
 }
 
 // FuzzParse feeds arbitrary bytes and link types to Parse. Parse must not
@@ -84,23 +52,16 @@ func FuzzParse(f *testing.F) {
 		}
 		f.Add(c.frame(f), link)
 	}
-	dir, err := pcapsDir()
-	switch {
-	case err == nil:
+	if dir, ok := testenv.SharedDirIfPresent(f, "pcaps"); ok {
 		for _, name := range fuzzSeedCaptures {
-			frames, err := readFirstFrames(filepath.Join(dir, name), 4)
+			c, err := readFirstFrames(filepath.Join(dir, name), 4)
 			if err != nil {
 				f.Logf("seed capture %s: %v", name, err)
-				continue
 			}
-			for _, s := range frames {
-				f.Add(s.data, s.link)
+			for _, s := range c.Frames {
+				f.Add(s.Data, uint32(c.Link))
 			}
 		}
-	case os.Getenv("CI") == "true":
-		f.Fatalf("shared captures missing (CI=true): %v", err)
-	default:
-		f.Logf("shared captures missing, seeding with built frames only: %v", err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte, link uint32) {
 		dirty := new(datapath.Meta)
@@ -117,28 +78,4 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
-}
-
-// pcapsDir locates ../shared/pcaps beside the repository root without
-// skipping, for seed setup.
-func pcapsDir() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "pcaps")
-	if _, err := os.Stat(p); err != nil {
-		return "", err
-	}
-	return p, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/flowtap/flowtap/gen"
 	"github.com/flowtap/flowtap/userspace/datapath"
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // Addresses shared by the packet builders.
@@ -20,18 +21,6 @@ var (
 	macD  = net.HardwareAddr{0x02, 0x00, 0x00, 0x00, 0x00, 0x0d}
 	bcast = net.HardwareAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 )
-
-// serialize builds a frame from gopacket layers, fixing lengths (IHL, IP
-// total length, UDP length, TCP data offset) but leaving checksums zero:
-// the parser never looks at them. Ethernet pads to 60 bytes by itself.
-func serialize(t testing.TB, ls ...gopacket.SerializableLayer) []byte {
-	t.Helper()
-	buf := gopacket.NewSerializeBuffer()
-	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true}, ls...); err != nil {
-		t.Fatalf("serialize %d layers: %v", len(ls), err)
-	}
-	return append([]byte(nil), buf.Bytes()...)
-}
 
 func ethL(et layers.EthernetType) *layers.Ethernet {
 	return &layers.Ethernet{SrcMAC: macA, DstMAC: macB, EthernetType: et}
@@ -72,7 +61,7 @@ func payload(n int) gopacket.Payload {
 
 // ethTCP4 is the plain Ethernet/IPv4/TCP frame with n payload bytes.
 func ethTCP4(t testing.TB, n int) []byte {
-	return serialize(t, ethL(layers.EthernetTypeIPv4), ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolTCP),
+	return testenv.Serialize(t, ethL(layers.EthernetTypeIPv4), ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolTCP),
 		tcpL(40000, 80), payload(n))
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/flowtap/flowtap/userspace/datapath"
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // Tunnels are decapsulated: the innermost IP and L4 headers form the key
@@ -50,7 +51,7 @@ func build(parts ...layerList) func(t testing.TB) []byte {
 		for _, p := range parts {
 			ls = append(ls, p...)
 		}
-		return serialize(t, ls...)
+		return testenv.Serialize(t, ls...)
 	}
 }
 
@@ -173,17 +174,17 @@ func TestParseLinkTypes(t *testing.T) { runParseCases(t, linkTypesCases()) }
 
 func linkTypesCases() []parseCase {
 	ipUDP := func(t testing.TB) []byte {
-		return serialize(t, ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolUDP), udpL(1000, 2000), payload(20))
+		return testenv.Serialize(t, ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolUDP), udpL(1000, 2000), payload(20))
 	}
 	ipTCP := func(t testing.TB) []byte {
-		return serialize(t, ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolTCP), tcpL(40000, 80), payload(20))
+		return testenv.Serialize(t, ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolTCP), tcpL(40000, 80), payload(20))
 	}
 	ip6UDP := func(t testing.TB) []byte {
-		return serialize(t, ip6L("2001:db8::1", "2001:db8::2", layers.IPProtocolUDP), udpL(7000, 8000), payload(20))
+		return testenv.Serialize(t, ip6L("2001:db8::1", "2001:db8::2", layers.IPProtocolUDP), udpL(7000, 8000), payload(20))
 	}
 	icmp := func(t testing.TB) []byte {
 		ic := &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(layers.ICMPv4TypeEchoRequest, 0), Id: 1, Seq: 1}
-		return serialize(t, ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolICMPv4), ic, payload(20))
+		return testenv.Serialize(t, ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolICMPv4), ic, payload(20))
 	}
 	prefix := func(h []byte, body func(testing.TB) []byte) func(testing.TB) []byte {
 		return func(t testing.TB) []byte { return append(append([]byte(nil), h...), body(t)...) }

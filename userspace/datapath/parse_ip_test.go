@@ -8,6 +8,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/flowtap/flowtap/userspace/datapath"
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // fragCheck verifies the fragment fields of a parsed packet.
@@ -43,7 +44,7 @@ func ipv4FragmentCases() []parseCase {
 		{
 			name: "first fragment",
 			frame: frag(layers.IPv4MoreFragments, 0, false, func(t testing.TB, ip *layers.IPv4) []byte {
-				return serialize(t, ethL(layers.EthernetTypeIPv4), ip, udpL(1000, 2000), payload(100))
+				return testenv.Serialize(t, ethL(layers.EthernetTypeIPv4), ip, udpL(1000, 2000), payload(100))
 			}),
 			desc: "eth:ipv4:udp", key: udpKey, l7: 100, set: v4, clear: snapBits,
 			check: fragCheck(true, false, true, 0x4242),
@@ -53,7 +54,7 @@ func ipv4FragmentCases() []parseCase {
 			// header, so L7 = IP length - IHL (section 4).
 			name: "last fragment",
 			frame: frag(0, 16, false, func(t testing.TB, ip *layers.IPv4) []byte {
-				return serialize(t, ethL(layers.EthernetTypeIPv4), ip, payload(60))
+				return testenv.Serialize(t, ethL(layers.EthernetTypeIPv4), ip, payload(60))
 			}),
 			desc: "eth:ipv4:udp", key: noPorts, l7: 60, set: v4 | datapath.StatStopDissect,
 			clear: datapath.StatL3SnapLen | datapath.StatL4HdrShort,
@@ -62,7 +63,7 @@ func ipv4FragmentCases() []parseCase {
 		{
 			name: "middle fragment with options",
 			frame: frag(layers.IPv4MoreFragments, 16, true, func(t testing.TB, ip *layers.IPv4) []byte {
-				return serialize(t, ethL(layers.EthernetTypeIPv4), ip, payload(60))
+				return testenv.Serialize(t, ethL(layers.EthernetTypeIPv4), ip, payload(60))
 			}),
 			desc: "eth:ipv4:udp", key: noPorts, l7: 60, set: v4 | datapath.StatStopDissect,
 			clear: datapath.StatL3SnapLen | datapath.StatL4HdrShort,
@@ -73,7 +74,7 @@ func ipv4FragmentCases() []parseCase {
 			// not provide ports.
 			name: "later fragment starting like udp",
 			frame: frag(0, 8, false, func(t testing.TB, ip *layers.IPv4) []byte {
-				return serialize(t, ethL(layers.EthernetTypeIPv4), ip, udpL(7777, 8888), payload(40))
+				return testenv.Serialize(t, ethL(layers.EthernetTypeIPv4), ip, udpL(7777, 8888), payload(40))
 			}),
 			desc: "eth:ipv4:udp", key: noPorts, l7: 48, set: v4 | datapath.StatStopDissect,
 			check: fragCheck(false, true, false, 0x4242),
@@ -92,7 +93,7 @@ func ipv4HeaderCases() []parseCase {
 			frame: func(t testing.TB) []byte {
 				ip := ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolTCP)
 				ip.Options = []layers.IPv4Option{{OptionType: 0x94, OptionLength: 4, OptionData: []byte{0, 0}}}
-				b := serialize(t, ethL(layers.EthernetTypeIPv4), ip, tcpL(40000, 80), payload(10))
+				b := testenv.Serialize(t, ethL(layers.EthernetTypeIPv4), ip, tcpL(40000, 80), payload(10))
 				if b[14] != 0x46 {
 					t.Fatalf("version/IHL byte %#x, want 0x46", b[14])
 				}
@@ -131,7 +132,7 @@ func lengthCases() []parseCase {
 			// 0), so L7 is the IP length minus the IP header.
 			name: "tcp header cut by ip length",
 			frame: func(t testing.TB) []byte {
-				return serialize(t, ethL(layers.EthernetTypeIPv4), ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolTCP), payload(10))
+				return testenv.Serialize(t, ethL(layers.EthernetTypeIPv4), ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolTCP), payload(10))
 			},
 			desc: "eth:ipv4:tcp", key: keyIP(ip4("10.0.0.1"), ip4("10.0.0.2"), datapath.EthIPv4, 0, 0, 0, datapath.ProtoTCP),
 			l7: 10, pad: 60 - 14 - 30, set: v4 | datapath.StatL4HdrShort,
@@ -145,7 +146,7 @@ func lengthCases() []parseCase {
 			// UDP with IP length 27 < 28: no ports.
 			name: "udp header cut by ip length",
 			frame: func(t testing.TB) []byte {
-				return serialize(t, ethL(layers.EthernetTypeIPv4), ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolUDP), payload(7))
+				return testenv.Serialize(t, ethL(layers.EthernetTypeIPv4), ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolUDP), payload(7))
 			},
 			desc: "eth:ipv4:udp", key: keyIP(ip4("10.0.0.1"), ip4("10.0.0.2"), datapath.EthIPv4, 0, 0, 0, datapath.ProtoUDP),
 			l7: 0, pad: 60 - 14 - 27, set: v4 | datapath.StatL4HdrShort,
@@ -185,7 +186,7 @@ func ipv6ExtensionCases() []parseCase {
 				do := &layers.IPv6Destination{}
 				do.NextHeader = layers.IPProtocolUDP
 				do.Options = []*layers.IPv6DestinationOption{{OptionType: 1, OptionLength: 4, OptionData: pad4}}
-				return serialize(t, ethL(layers.EthernetTypeIPv6), ip6L(src, dst, layers.IPProtocolIPv6HopByHop),
+				return testenv.Serialize(t, ethL(layers.EthernetTypeIPv6), ip6L(src, dst, layers.IPProtocolIPv6HopByHop),
 					hbh, rt, do, udpL(5000, 53), payload(40))
 			},
 			desc: "eth:ipv6:ipv6.hopopts:ipv6.routing:ipv6.dstopts:udp", key: udpKey, l7: 40,
@@ -194,7 +195,7 @@ func ipv6ExtensionCases() []parseCase {
 		{
 			name: "first fragment",
 			frame: func(t testing.TB) []byte {
-				return serialize(t, ethL(layers.EthernetTypeIPv6), ip6L(src, dst, layers.IPProtocolIPv6Fragment),
+				return testenv.Serialize(t, ethL(layers.EthernetTypeIPv6), ip6L(src, dst, layers.IPProtocolIPv6Fragment),
 					fragHdr(0, true), udpL(5000, 53), payload(100))
 			},
 			desc: "eth:ipv6:ipv6.fraghdr:udp", key: udpKey, l7: 100, set: v6, clear: snapBits,
@@ -203,7 +204,7 @@ func ipv6ExtensionCases() []parseCase {
 		{
 			name: "later fragment",
 			frame: func(t testing.TB) []byte {
-				return serialize(t, ethL(layers.EthernetTypeIPv6), ip6L(src, dst, layers.IPProtocolIPv6Fragment),
+				return testenv.Serialize(t, ethL(layers.EthernetTypeIPv6), ip6L(src, dst, layers.IPProtocolIPv6Fragment),
 					fragHdr(14, false), payload(50))
 			},
 			desc: "eth:ipv6:ipv6.fraghdr:udp", key: keyIP(ip6(src), ip6(dst), datapath.EthIPv6, 0, 0, 0, datapath.ProtoUDP),

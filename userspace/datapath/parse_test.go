@@ -9,6 +9,7 @@ import (
 
 	"github.com/flowtap/flowtap/gen"
 	"github.com/flowtap/flowtap/userspace/datapath"
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // parseCase is one frame and what Parse must make of it. Expected values
@@ -111,7 +112,7 @@ func ethernetTCPCases() []parseCase {
 			frame: func(t testing.TB) []byte {
 				th := tcpL(40000, 80)
 				th.PSH = false
-				return serialize(t, ethL(layers.EthernetTypeIPv4), ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolTCP), th)
+				return testenv.Serialize(t, ethL(layers.EthernetTypeIPv4), ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolTCP), th)
 			},
 			desc: "eth:ipv4:tcp", key: tcp(40000, 80), l7: 0, pad: 6, set: v4, clear: snapBits,
 			check: func(t *testing.T, m *datapath.Meta) {
@@ -127,7 +128,7 @@ func ethernetTCPCases() []parseCase {
 			frame: func(t testing.TB) []byte {
 				th := tcpL(40000, 80)
 				th.Options = []layers.TCPOption{{OptionType: layers.TCPOptionKindMSS, OptionLength: 4, OptionData: []byte{5, 0xb4}}}
-				b := serialize(t, ethL(layers.EthernetTypeIPv4), ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolTCP), th, payload(30))
+				b := testenv.Serialize(t, ethL(layers.EthernetTypeIPv4), ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolTCP), th, payload(30))
 				return append(b, make([]byte, 10)...)
 			},
 			desc: "eth:ipv4:tcp", key: tcp(40000, 80), l7: 30, tail: 10, set: v4, clear: snapBits,
@@ -156,7 +157,7 @@ func ethernetIPCases() []parseCase {
 		{
 			name: "ipv4 udp",
 			frame: func(t testing.TB) []byte {
-				return serialize(t, ethL(layers.EthernetTypeIPv4), ip4L("192.168.1.1", "192.168.1.2", layers.IPProtocolUDP), udpL(5353, 53), payload(30))
+				return testenv.Serialize(t, ethL(layers.EthernetTypeIPv4), ip4L("192.168.1.1", "192.168.1.2", layers.IPProtocolUDP), udpL(5353, 53), payload(30))
 			},
 			desc: "eth:ipv4:udp", key: keyIP(ip4("192.168.1.1"), ip4("192.168.1.2"), datapath.EthIPv4, 0, 5353, 53, datapath.ProtoUDP),
 			l7: 30, set: v4, clear: snapBits | datapath.StatUPNP,
@@ -164,7 +165,7 @@ func ethernetIPCases() []parseCase {
 		{
 			name: "ipv4 udp ssdp",
 			frame: func(t testing.TB) []byte {
-				return serialize(t, ethL(layers.EthernetTypeIPv4), ip4L("192.168.1.1", "239.255.255.250", layers.IPProtocolUDP), udpL(50000, 1900), payload(80))
+				return testenv.Serialize(t, ethL(layers.EthernetTypeIPv4), ip4L("192.168.1.1", "239.255.255.250", layers.IPProtocolUDP), udpL(50000, 1900), payload(80))
 			},
 			desc: "eth:ipv4:udp:ssdp", key: keyIP(ip4("192.168.1.1"), ip4("239.255.255.250"), datapath.EthIPv4, 0, 50000, 1900, datapath.ProtoUDP),
 			l7: 80, set: v4 | datapath.StatUPNP, clear: snapBits,
@@ -174,7 +175,7 @@ func ethernetIPCases() []parseCase {
 			name: "ipv4 icmp echo",
 			frame: func(t testing.TB) []byte {
 				ic := &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(layers.ICMPv4TypeEchoRequest, 0), Id: 7, Seq: 1}
-				return serialize(t, ethL(layers.EthernetTypeIPv4), ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolICMPv4), ic, payload(56))
+				return testenv.Serialize(t, ethL(layers.EthernetTypeIPv4), ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolICMPv4), ic, payload(56))
 			},
 			desc: "eth:ipv4:icmp", key: keyIP(ip4("10.0.0.1"), ip4("10.0.0.2"), datapath.EthIPv4, 0, 0, 0, datapath.ProtoICMP),
 			l7: 56, set: v4, clear: snapBits,
@@ -184,7 +185,7 @@ func ethernetIPCases() []parseCase {
 			frame: func(t testing.TB) []byte {
 				ic := &layers.ICMPv6{TypeCode: layers.CreateICMPv6TypeCode(layers.ICMPv6TypeEchoRequest, 0)}
 				echo := &layers.ICMPv6Echo{Identifier: 3, SeqNumber: 9}
-				return serialize(t, ethL(layers.EthernetTypeIPv6), ip6L("2001:db8::1", "2001:db8::2", layers.IPProtocolICMPv6), ic, echo, payload(32))
+				return testenv.Serialize(t, ethL(layers.EthernetTypeIPv6), ip6L("2001:db8::1", "2001:db8::2", layers.IPProtocolICMPv6), ic, echo, payload(32))
 			},
 			desc: "eth:ipv6:icmpv6", key: keyIP(ip6("2001:db8::1"), ip6("2001:db8::2"), datapath.EthIPv6, 0, 0, 0, datapath.ProtoICMPv6),
 			l7: 32, set: v6, clear: snapBits | datapath.StatIPv4Pkt,
@@ -205,7 +206,7 @@ func ethernetMiscCases() []parseCase {
 		{
 			name: "esp",
 			frame: func(t testing.TB) []byte {
-				return serialize(t, ethL(layers.EthernetTypeIPv4), ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolESP), payload(60))
+				return testenv.Serialize(t, ethL(layers.EthernetTypeIPv4), ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolESP), payload(60))
 			},
 			desc: "eth:ipv4:esp", key: keyIP(ip4("10.0.0.1"), ip4("10.0.0.2"), datapath.EthIPv4, 0, 0, 0, datapath.ProtoESP),
 			l7: 52, set: v4 | datapath.StatIPsecESP, clear: snapBits,
@@ -216,7 +217,7 @@ func ethernetMiscCases() []parseCase {
 				e := &layers.Ethernet{SrcMAC: macA, DstMAC: macB, EthernetType: layers.EthernetTypeLLC}
 				llc := &layers.LLC{DSAP: 0xaa, SSAP: 0xaa, Control: 3}
 				snap := &layers.SNAP{OrganizationalCode: []byte{0, 0, 0}, Type: layers.EthernetTypeIPv4}
-				return serialize(t, e, llc, snap, ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolUDP), udpL(1000, 2000), payload(40))
+				return testenv.Serialize(t, e, llc, snap, ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolUDP), udpL(1000, 2000), payload(40))
 			},
 			desc: "eth:llc:ipv4:udp", key: keyIP(ip4("10.0.0.1"), ip4("10.0.0.2"), datapath.EthIPv4, 0, 1000, 2000, datapath.ProtoUDP),
 			l7: 40, set: v4, clear: snapBits,
@@ -267,7 +268,7 @@ func l2FlowCases() []parseCase {
 			name: "lldp",
 			frame: func(t testing.TB) []byte {
 				e := &layers.Ethernet{SrcMAC: macA, DstMAC: bcast, EthernetType: layers.EthernetTypeLinkLayerDiscovery}
-				return serialize(t, e, payload(40))
+				return testenv.Serialize(t, e, payload(40))
 			},
 			desc: "eth:lldp", key: l2Key(datapath.EthLLDP, 0), l7: 46, pad: 46,
 			set: datapath.StatL2Flow | datapath.StatLLDP, clear: notIP,
@@ -276,7 +277,7 @@ func l2FlowCases() []parseCase {
 			name: "unknown ethertype 200 bytes",
 			frame: func(t testing.TB) []byte {
 				e := &layers.Ethernet{SrcMAC: macA, DstMAC: bcast, EthernetType: 0x88b5}
-				return serialize(t, e, payload(186))
+				return testenv.Serialize(t, e, payload(186))
 			},
 			desc: "eth:data", key: l2Key(0x88b5, 0), l7: 186, pad: 0,
 			set: datapath.StatL2Flow, clear: notIP,
@@ -342,7 +343,7 @@ func mplsPPPoECases() []parseCase {
 		{
 			name: "mpls two labels ipv4",
 			frame: func(t testing.TB) []byte {
-				return serialize(t, ethL(layers.EthernetTypeMPLSUnicast),
+				return testenv.Serialize(t, ethL(layers.EthernetTypeMPLSUnicast),
 					&layers.MPLS{Label: 100, TTL: 64}, &layers.MPLS{Label: 200, StackBottom: true, TTL: 64},
 					ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolUDP), udpL(1000, 2000), payload(20))
 			},
@@ -357,7 +358,7 @@ func mplsPPPoECases() []parseCase {
 		{
 			name: "mpls multicast ipv6",
 			frame: func(t testing.TB) []byte {
-				return serialize(t, ethL(layers.EthernetTypeMPLSMulticast), &layers.MPLS{Label: 7, StackBottom: true, TTL: 1},
+				return testenv.Serialize(t, ethL(layers.EthernetTypeMPLSMulticast), &layers.MPLS{Label: 7, StackBottom: true, TTL: 1},
 					ip6L("2001:db8::1", "ff02::5", layers.IPProtocolUDP), udpL(1000, 2000), payload(20))
 			},
 			desc: "eth:mpls:ipv6:udp", key: keyIP(ip6("2001:db8::1"), ip6("ff02::5"), datapath.EthIPv6, 0, 1000, 2000, datapath.ProtoUDP),
@@ -366,7 +367,7 @@ func mplsPPPoECases() []parseCase {
 		{
 			name: "pppoe session ipv4",
 			frame: func(t testing.TB) []byte {
-				return serialize(t, ethL(layers.EthernetTypePPPoESession),
+				return testenv.Serialize(t, ethL(layers.EthernetTypePPPoESession),
 					&layers.PPPoE{Version: 1, Type: 1, Code: layers.PPPoECodeSession, SessionId: 0x11},
 					&layers.PPP{PPPType: layers.PPPTypeIPv4},
 					ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolTCP), tcpL(40000, 80), payload(50))
@@ -382,7 +383,7 @@ func mplsPPPoECases() []parseCase {
 		{
 			name: "pppoe session ipv6",
 			frame: func(t testing.TB) []byte {
-				return serialize(t, ethL(layers.EthernetTypePPPoESession),
+				return testenv.Serialize(t, ethL(layers.EthernetTypePPPoESession),
 					&layers.PPPoE{Version: 1, Type: 1, Code: layers.PPPoECodeSession, SessionId: 0x11},
 					&layers.PPP{PPPType: layers.PPPTypeIPv6},
 					ip6L("2001:db8::1", "2001:db8::2", layers.IPProtocolUDP), udpL(1000, 2000), payload(50))
@@ -428,7 +429,7 @@ func arpFrame(vlans ...*layers.Dot1Q) func(t testing.TB) []byte {
 			SourceHwAddress: macA, SourceProtAddress: net.ParseIP("10.0.0.1").To4(),
 			DstHwAddress: make([]byte, 6), DstProtAddress: net.ParseIP("10.0.0.2").To4(),
 		}
-		return serialize(t, append(ls, a)...)
+		return testenv.Serialize(t, append(ls, a)...)
 	}
 }
 
@@ -454,7 +455,7 @@ func taggedFrame(proto layers.IPProtocol, tags ...*layers.Dot1Q) func(t testing.
 		} else {
 			ls = append(ls, udpL(1000, 2000))
 		}
-		return serialize(t, append(ls, payload(100))...)
+		return testenv.Serialize(t, append(ls, payload(100))...)
 	}
 }
 

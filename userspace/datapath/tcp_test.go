@@ -8,6 +8,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/flowtap/flowtap/userspace/datapath"
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 // seg is one TCP segment of a test connection. cli selects the client
@@ -35,7 +36,7 @@ func tcpSegMeta(t testing.TB, s seg) *datapath.Meta {
 	if s.ttl != 0 {
 		ip.TTL = s.ttl
 	}
-	return parse(serialize(t, ethL(layers.EthernetTypeIPv4), ip, th), datapath.LinkEthernet)
+	return parse(testenv.Serialize(t, ethL(layers.EthernetTypeIPv4), ip, th), datapath.LinkEthernet)
 }
 
 // conn drives both directions of one connection through InitFlow and
@@ -231,12 +232,12 @@ func TestTCPWinFragments(t *testing.T) {
 		ip.Flags = layers.IPv4MoreFragments
 		th := tcpL(40000, 80)
 		th.Window = 0
-		return parse(serialize(t, ethL(layers.EthernetTypeIPv4), ip, th, payload(40)), datapath.LinkEthernet)
+		return parse(testenv.Serialize(t, ethL(layers.EthernetTypeIPv4), ip, th, payload(40)), datapath.LinkEthernet)
 	}()
 	later := func() *datapath.Meta {
 		ip := ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolTCP)
 		ip.FragOffset = 8
-		return parse(serialize(t, ethL(layers.EthernetTypeIPv4), ip, payload(40)), datapath.LinkEthernet)
+		return parse(testenv.Serialize(t, ethL(layers.EthernetTypeIPv4), ip, payload(40)), datapath.LinkEthernet)
 	}()
 	st := new(datapath.State)
 	datapath.InitFlow(st, first, 0, &cfg)

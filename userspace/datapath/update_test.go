@@ -10,6 +10,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/flowtap/flowtap/userspace/datapath"
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 const sec = uint64(1_000_000_000)
@@ -20,7 +21,7 @@ func defaultConfig() datapath.Config {
 
 // udpMeta parses an Ethernet/IPv4/UDP frame with l7 payload bytes.
 func udpMeta(t testing.TB, l7 int) *datapath.Meta {
-	return parse(serialize(t, ethL(layers.EthernetTypeIPv4), ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolUDP),
+	return parse(testenv.Serialize(t, ethL(layers.EthernetTypeIPv4), ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolUDP),
 		udpL(1000, 2000), payload(l7)), datapath.LinkEthernet)
 }
 
@@ -190,7 +191,7 @@ func fragMeta(t testing.TB, id uint16, mf bool, off uint16) *datapath.Meta {
 	if off == 0 {
 		ls = append(ls, udpL(1000, 2000))
 	}
-	return parse(serialize(t, append(ls, payload(80))...), datapath.LinkEthernet)
+	return parse(testenv.Serialize(t, append(ls, payload(80))...), datapath.LinkEthernet)
 }
 
 // TestDupIPID follows T2: a new flow does not record its first IP ID, an
@@ -246,10 +247,10 @@ func TestBasicFlowHeaders(t *testing.T) {
 			ls = append(ls, d)
 		}
 		ls = append(ls, ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolUDP), udpL(1000, 2000), payload(10))
-		return parse(serialize(t, ls...), datapath.LinkEthernet)
+		return parse(testenv.Serialize(t, ls...), datapath.LinkEthernet)
 	}
 	plain := udpMeta(t, 10)
-	mpls := parse(serialize(t, ethL(layers.EthernetTypeMPLSUnicast), &layers.MPLS{Label: 1, StackBottom: true},
+	mpls := parse(testenv.Serialize(t, ethL(layers.EthernetTypeMPLSUnicast), &layers.MPLS{Label: 1, StackBottom: true},
 		ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolUDP), udpL(1000, 2000), payload(10)), datapath.LinkEthernet)
 	ms := []*datapath.Meta{vlan(7, 8), plain, vlan(7, 8), vlan(9), plain, mpls}
 	ts := make([]uint64, 8)
@@ -281,7 +282,7 @@ func TestBasicFlowHeaders(t *testing.T) {
 	for i, src := range []byte{1, 2, 1, 3, 4} {
 		e := ethL(layers.EthernetTypeIPv4)
 		e.SrcMAC = []byte{2, 0, 0, 0, 0, src}
-		m := parse(serialize(t, e, ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolUDP), udpL(1000, 2000), payload(10)), datapath.LinkEthernet)
+		m := parse(testenv.Serialize(t, e, ip4L("10.0.0.1", "10.0.0.2", layers.IPProtocolUDP), udpL(1000, 2000), payload(10)), datapath.LinkEthernet)
 		if i == 0 {
 			datapath.InitFlow(st2, m, 0, &cfg)
 		}

@@ -2,21 +2,21 @@ package engine
 
 import (
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
 	"github.com/flowtap/flowtap/plugins"
 	"github.com/flowtap/flowtap/plugins/api"
 	"github.com/flowtap/flowtap/userspace/capture"
 	"github.com/flowtap/flowtap/userspace/datapath"
 	"github.com/flowtap/flowtap/userspace/geo"
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 const (
@@ -165,22 +165,13 @@ func (r *rig) summary(ls [][]string) []string {
 func (r *rig) extracted() []int64 {
 	r.t.Helper()
 	r.finish()
-	f, err := os.Open(r.set.Pcapd.Path())
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	defer f.Close()
-	rd, err := pcapgo.NewReader(f)
-	if err != nil {
-		r.t.Fatalf("pcapd output: %v", err)
+	c := testenv.ReadPcapFrames(r.t, r.set.Pcapd.Path())
+	if c.Ng {
+		r.t.Fatal("pcapd output is pcapng, want a classic pcap")
 	}
 	var ts []int64
-	for {
-		_, ci, err := rd.ReadPacketData()
-		if err != nil {
-			break
-		}
-		ts = append(ts, ci.Timestamp.UnixNano()-t0)
+	for _, f := range c.Frames {
+		ts = append(ts, f.Info.Timestamp.UnixNano()-t0)
 	}
 	return ts
 }
@@ -189,16 +180,6 @@ var (
 	macA = net.HardwareAddr{0x02, 0, 0, 0, 0, 0x0a}
 	macB = net.HardwareAddr{0x02, 0, 0, 0, 0, 0x0b}
 )
-
-func serialize(t *testing.T, ls ...gopacket.SerializableLayer) []byte {
-	t.Helper()
-	buf := gopacket.NewSerializeBuffer()
-	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
-	if err := gopacket.SerializeLayers(buf, opts, ls...); err != nil {
-		t.Fatal(err)
-	}
-	return append([]byte(nil), buf.Bytes()...)
-}
 
 func ip4(src, dst string, proto layers.IPProtocol) *layers.IPv4 {
 	return &layers.IPv4{Version: 4, TTL: 64, Protocol: proto, Id: 0,
@@ -213,10 +194,7 @@ func tcpPkt(t *testing.T, src string, sport uint16, dst string, dport uint16, fl
 	tcp := &layers.TCP{SrcPort: layers.TCPPort(sport), DstPort: layers.TCPPort(dport), Seq: seq, Ack: ack, Window: win,
 		SYN: strings.Contains(flags, "S"), ACK: strings.Contains(flags, "A"), FIN: strings.Contains(flags, "F"),
 		RST: strings.Contains(flags, "R"), PSH: strings.Contains(flags, "P")}
-	if err := tcp.SetNetworkLayerForChecksum(ip); err != nil {
-		t.Fatal(err)
-	}
-	return serialize(t, eth, ip, tcp, gopacket.Payload(make([]byte, payload)))
+	return testenv.SerializeWithChecksums(t, eth, ip, tcp, gopacket.Payload(make([]byte, payload)))
 }
 
 func udpPkt(t *testing.T, src string, sport uint16, dst string, dport uint16, payload int) []byte {
@@ -224,10 +202,7 @@ func udpPkt(t *testing.T, src string, sport uint16, dst string, dport uint16, pa
 	eth := &layers.Ethernet{SrcMAC: macA, DstMAC: macB, EthernetType: layers.EthernetTypeIPv4}
 	ip := ip4(src, dst, layers.IPProtocolUDP)
 	udp := &layers.UDP{SrcPort: layers.UDPPort(sport), DstPort: layers.UDPPort(dport)}
-	if err := udp.SetNetworkLayerForChecksum(ip); err != nil {
-		t.Fatal(err)
-	}
-	return serialize(t, eth, ip, udp, gopacket.Payload(make([]byte, payload)))
+	return testenv.SerializeWithChecksums(t, eth, ip, udp, gopacket.Payload(make([]byte, payload)))
 }
 
 func arpPkt(t *testing.T, src, dst net.HardwareAddr, op uint16) []byte {
@@ -240,7 +215,7 @@ func arpPkt(t *testing.T, src, dst net.HardwareAddr, op uint16) []byte {
 	arp := &layers.ARP{AddrType: layers.LinkTypeEthernet, Protocol: layers.EthernetTypeIPv4, HwAddressSize: 6,
 		ProtAddressSize: 4, Operation: op, SourceHwAddress: src, SourceProtAddress: []byte{10, 0, 0, 1},
 		DstHwAddress: target, DstProtAddress: []byte{10, 0, 0, 2}}
-	return serialize(t, eth, arp)
+	return testenv.SerializeWithChecksums(t, eth, arp)
 }
 
 // conn is a TCP connection client 10.0.0.1:40000 <-> server 10.0.0.2:80

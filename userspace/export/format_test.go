@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 func TestAppendTS(t *testing.T) {
@@ -41,10 +43,7 @@ func TestAppendHex(t *testing.T) {
 func TestAppendFloatMatchesC(t *testing.T) {
 	vals := []float64{61.53846153846, 0.142857142857, -0.78698224852, 2.25, 7.1486212, 25.1666666667,
 		45.771261, 1e-7, 1.23456789e10, 0.01625, 0.0106323, 138.461538, 1372.72727, -0.5, 100, 123456789, 0.5e-4}
-	printf, err := exec.LookPath("printf")
-	if err != nil {
-		t.Skip("no printf binary")
-	}
+	printf := testenv.RequireTool(t, "printf")
 	for _, v := range vals {
 		f32 := float64(float32(v))
 		out, err := exec.Command(printf, "%.7g", strings.TrimSpace(string(AppendFloatRaw(f32)))).Output()

@@ -8,6 +8,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/flowtap/flowtap/userspace/datapath"
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 const (
@@ -167,7 +168,7 @@ func TestFragmentIPv6(t *testing.T) {
 		if off == 0 {
 			ls = append(ls, &layers.UDP{SrcPort: 5000, DstPort: 53})
 		}
-		return parse(t, frame(t, append(ls, gopacket.Payload(make([]byte, 64)))...))
+		return parse(t, testenv.Serialize(t, append(ls, gopacket.Payload(make([]byte, 64)))...))
 	}
 	h := newHarness(t, 0)
 	f, _ := h.packet(0, frag(0, true))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/flowtap/flowtap/userspace/datapath"
 	"github.com/flowtap/flowtap/userspace/flowtable"
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 const sec = uint64(1_000_000_000)
@@ -20,16 +21,6 @@ var (
 	macB  = net.HardwareAddr{0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb}
 	bcast = net.HardwareAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 )
-
-// frame serializes gopacket layers (lengths fixed, checksums left zero).
-func frame(t testing.TB, ls ...gopacket.SerializableLayer) []byte {
-	t.Helper()
-	buf := gopacket.NewSerializeBuffer()
-	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true}, ls...); err != nil {
-		t.Fatalf("serialize: %v", err)
-	}
-	return append([]byte(nil), buf.Bytes()...)
-}
 
 func parse(t testing.TB, b []byte) *datapath.Meta {
 	t.Helper()
@@ -51,7 +42,7 @@ func ip4(src, dst string, proto layers.IPProtocol) *layers.IPv4 {
 
 // udp returns the Meta of an Ethernet/IPv4/UDP packet with 20 payload bytes.
 func udp(t testing.TB, src, dst string, sp, dp uint16) *datapath.Meta {
-	return parse(t, frame(t, eth(layers.EthernetTypeIPv4), ip4(src, dst, layers.IPProtocolUDP),
+	return parse(t, testenv.Serialize(t, eth(layers.EthernetTypeIPv4), ip4(src, dst, layers.IPProtocolUDP),
 		&layers.UDP{SrcPort: layers.UDPPort(sp), DstPort: layers.UDPPort(dp)}, gopacket.Payload(make([]byte, 20))))
 }
 
@@ -62,7 +53,7 @@ func tcp(t testing.TB, src, dst string, sp, dp uint16, flags string, seq, ack ui
 		SYN: strings.Contains(flags, "S"), ACK: strings.Contains(flags, "A"), FIN: strings.Contains(flags, "F"),
 		RST: strings.Contains(flags, "R"), PSH: strings.Contains(flags, "P"),
 	}
-	return parse(t, frame(t, eth(layers.EthernetTypeIPv4), ip4(src, dst, layers.IPProtocolTCP), th))
+	return parse(t, testenv.Serialize(t, eth(layers.EthernetTypeIPv4), ip4(src, dst, layers.IPProtocolTCP), th))
 }
 
 // icmpEcho returns an ICMP echo request or reply.
@@ -72,7 +63,7 @@ func icmpEcho(t testing.TB, src, dst string, reply bool) *datapath.Meta {
 		typ = layers.ICMPv4TypeEchoReply
 	}
 	ic := &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(typ, 0), Id: 1, Seq: 1}
-	return parse(t, frame(t, eth(layers.EthernetTypeIPv4), ip4(src, dst, layers.IPProtocolICMPv4), ic, gopacket.Payload(make([]byte, 32))))
+	return parse(t, testenv.Serialize(t, eth(layers.EthernetTypeIPv4), ip4(src, dst, layers.IPProtocolICMPv4), ic, gopacket.Payload(make([]byte, 32))))
 }
 
 // arp returns an ARP frame from src to dst (dst may be broadcast).
@@ -82,7 +73,7 @@ func arp(t testing.TB, src, dst net.HardwareAddr, op uint16) *datapath.Meta {
 		Operation: op, SourceHwAddress: src, SourceProtAddress: []byte{10, 0, 0, 1},
 		DstHwAddress: make([]byte, 6), DstProtAddress: []byte{10, 0, 0, 2},
 	}
-	return parse(t, frame(t, &layers.Ethernet{SrcMAC: src, DstMAC: dst, EthernetType: layers.EthernetTypeARP}, a))
+	return parse(t, testenv.Serialize(t, &layers.Ethernet{SrcMAC: src, DstMAC: dst, EthernetType: layers.EthernetTypeARP}, a))
 }
 
 // udpFrag returns an IPv4/UDP fragment: off 0 is a first fragment (with
@@ -97,7 +88,7 @@ func udpFrag(t testing.TB, src, dst string, sp, dp uint16, id uint16, mf bool, o
 	if off == 0 {
 		ls = append(ls, &layers.UDP{SrcPort: layers.UDPPort(sp), DstPort: layers.UDPPort(dp)})
 	}
-	return parse(t, frame(t, append(ls, gopacket.Payload(make([]byte, 64)))...))
+	return parse(t, testenv.Serialize(t, append(ls, gopacket.Payload(make([]byte, 64)))...))
 }
 
 // line is one written flow direction, copied out of the Emit callback.

@@ -12,35 +12,8 @@ import (
 
 	"github.com/flowtap/flowtap/userspace/capture"
 	"github.com/flowtap/flowtap/userspace/datapath"
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
-
-// sharedPcaps returns ../shared/pcaps beside the repository root (the
-// directory holding go.mod). It skips when absent, and fails under CI=true.
-func sharedPcaps(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("getwd: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "pcaps")
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared captures missing (CI=true): %v", err)
-		}
-		t.Skipf("shared captures missing: %v", err)
-	}
-	return p
-}
 
 // recordEnds returns the file offsets at which each record of a capture
 // ends, as seen by the capture reader.
@@ -109,7 +82,7 @@ func runPrefix(t *testing.T, name string, prefix []byte) int {
 // TestCapturePrefixes cuts every small shared capture at each record
 // boundary and at random byte offsets and runs each prefix end to end.
 func TestCapturePrefixes(t *testing.T) {
-	dir := sharedPcaps(t)
+	dir := testenv.SharedDir(t, "pcaps")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatalf("read %s: %v", dir, err)

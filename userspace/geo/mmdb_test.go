@@ -80,6 +80,23 @@ func openDB(t *testing.T, path string) *DB {
 	return db
 }
 
+// lookupCase is an address with the country code and organization that
+// Lookup must give for it.
+type lookupCase struct{ ip, cc, org string }
+
+// checkLookups runs db.Lookup on every case as a subtest named by address.
+func checkLookups(t *testing.T, db *DB, tests []lookupCase) {
+	t.Helper()
+	for _, tc := range tests {
+		t.Run(tc.ip, func(t *testing.T) {
+			got := db.Lookup(netip.MustParseAddr(tc.ip))
+			if want := (Info{CC: tc.cc, Org: tc.org}); got != want {
+				t.Fatalf("Lookup(%s) = %+v, want %+v", tc.ip, got, want)
+			}
+		})
+	}
+}
+
 func TestOpenLookup(t *testing.T) {
 	path := writeMMDB(t, 6, map[string]mmdbtype.Map{
 		"1.0.3.0/24":     record("AU", "", "", "Example AS"),
@@ -93,7 +110,7 @@ func TestOpenLookup(t *testing.T) {
 		"fe80::/10":      record("US", "", "", "Should Not Show"),
 	})
 	db := openDB(t, path)
-	tests := []struct{ ip, cc, org string }{
+	tests := []lookupCase{
 		{"1.0.3.2", "au", "Example AS"},
 		{"::ffff:1.0.3.2", "au", "Example AS"},
 		// Special ranges win over the database.
@@ -112,14 +129,7 @@ func TestOpenLookup(t *testing.T) {
 		{"8.8.8.8", "-", "-"},
 		{"2c0f::1", "-", "-"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.ip, func(t *testing.T) {
-			got := db.Lookup(netip.MustParseAddr(tc.ip))
-			if want := (Info{CC: tc.cc, Org: tc.org}); got != want {
-				t.Fatalf("Lookup(%s) = %+v, want %+v", tc.ip, got, want)
-			}
-		})
-	}
+	checkLookups(t, db, tests)
 	if n := db.LookupErrors(); n != 0 {
 		t.Fatalf("LookupErrors() = %d, want 0", n)
 	}
@@ -130,19 +140,12 @@ func TestOpenIPv4OnlyDatabase(t *testing.T) {
 		"1.0.3.0/24": record("AU", "", "", "Example AS"),
 	})
 	db := openDB(t, path)
-	tests := []struct{ ip, cc, org string }{
+	tests := []lookupCase{
 		{"1.0.3.2", "au", "Example AS"},
 		{"2a00:1450::1", "-", "-"},
 		{"fe80::1", "02", "Link-local"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.ip, func(t *testing.T) {
-			got := db.Lookup(netip.MustParseAddr(tc.ip))
-			if want := (Info{CC: tc.cc, Org: tc.org}); got != want {
-				t.Fatalf("Lookup(%s) = %+v, want %+v", tc.ip, got, want)
-			}
-		})
-	}
+	checkLookups(t, db, tests)
 	if n := db.LookupErrors(); n != 0 {
 		t.Fatalf("IPv6 lookups in an IPv4 database counted %d errors, want 0", n)
 	}

@@ -2,61 +2,21 @@ package geo
 
 import (
 	"bufio"
-	"io/fs"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// sharedDir returns ../shared relative to the repository root, skipping the
-// test when it is absent (failing under CI=true).
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("working directory: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared")
-	if _, err := os.Stat(shared); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data %s missing (CI=true): %v", shared, err)
-		}
-		t.Skipf("shared data %s missing: %v", shared, err)
-	}
-	return shared
-}
+	"github.com/flowtap/flowtap/userspace/testenv"
+)
 
 // TestReferenceFlows checks every srcIP/dstIP of T2's reference flows files
 // against the CC and Org columns T2 printed next to it.
 func TestReferenceFlows(t *testing.T) {
-	root := filepath.Join(sharedDir(t), "t2-reference")
-	var files []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(path, "_flows.txt") {
-			files = append(files, path)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatalf("walk reference outputs: %v", err)
-	}
-	if len(files) == 0 {
-		t.Fatal("no reference flows files")
-	}
+	root := testenv.SharedDir(t, "t2-reference")
 	db := NewBuiltin()
-	for _, f := range files {
+	for _, f := range testenv.SharedFiles(t, "t2-reference", "_flows.txt") {
 		name, _ := filepath.Rel(root, f)
 		t.Run(name, func(t *testing.T) {
 			checked := 0

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flowtap/flowtap/userspace/testenv"
 )
 
 func TestShortNum(t *testing.T) {
@@ -132,12 +134,9 @@ func TestFormatFloatTable(t *testing.T) {
 // fractional digits, which parse back to exactly the float64, so the
 // long-double formatting equals C's double formatting.
 func TestFormatFloatMatchesPrintf(t *testing.T) {
-	printf, err := exec.LookPath("printf")
-	if err != nil || !strings.HasPrefix(printf, "/") {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("printf binary not found (CI=true): %v", err)
-		}
-		t.Skip("printf binary not found")
+	printf := testenv.RequireTool(t, "printf")
+	if !strings.HasPrefix(printf, "/") {
+		testenv.Unavailable(t, "printf binary not found: "+printf+" is not an absolute path")
 	}
 	values := printfSamples()
 	args := []string{"%.7g\n"}
@@ -150,7 +149,7 @@ func TestFormatFloatMatchesPrintf(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run printf: %v", err)
 	}
-	want := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	want := testenv.SplitLines(string(out))
 	if len(want) != len(values) {
 		t.Fatalf("printf printed %d lines for %d values", len(want), len(values))
 	}

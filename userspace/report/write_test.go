@@ -9,36 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// sharedDir returns ../shared relative to the repository root (the directory
-// holding go.mod). It skips the test when the directory is absent, and fails
-// it instead under CI=true.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("getwd: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared")
-	if _, err := os.Stat(shared); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared reference data missing (CI=true): %v", err)
-		}
-		t.Skipf("shared reference data missing: %v", err)
-	}
-	return shared
-}
+	"github.com/flowtap/flowtap/userspace/testenv"
+)
 
 // runSpecific lists the lines that differ on every run. A reference line
 // starting with a prefix is not compared verbatim: both it and flowtap's line
@@ -57,7 +30,7 @@ var runSpecific = []struct {
 var t2Banner = regexp.MustCompile(`^Tranalyzer 0\.9\.3 \(Anteater\), Cobra\. PID: \d+, Prio: 0, SID: 666$`)
 
 func TestWriteMatchesReferenceReports(t *testing.T) {
-	ref := filepath.Join(sharedDir(t), "t2-reference")
+	ref := testenv.SharedDir(t, "t2-reference")
 	tests := []struct {
 		report string
 		sum    *Summary
@@ -76,7 +49,7 @@ func TestWriteMatchesReferenceReports(t *testing.T) {
 			if err != nil {
 				t.Fatalf("read reference: %v", err)
 			}
-			want := splitLines(string(data))
+			want := testenv.SplitLines(string(data))
 			got := render(t, tc.sum)
 			compareReport(t, got, want)
 		})
@@ -122,10 +95,6 @@ func maskFor(line string) *regexp.Regexp {
 	return nil
 }
 
-func splitLines(s string) []string {
-	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
-}
-
 func render(t *testing.T, s *Summary) []string {
 	t.Helper()
 	var b strings.Builder
@@ -135,7 +104,7 @@ func render(t *testing.T, s *Summary) []string {
 	if !strings.HasSuffix(b.String(), "\n") {
 		t.Fatalf("report does not end with a newline")
 	}
-	return splitLines(b.String())
+	return testenv.SplitLines(b.String())
 }
 
 func TestWriteEmptyRun(t *testing.T) {
