@@ -15,7 +15,12 @@ type Plugin interface {
 	Name() string
 	Columns() []api.Column
 	// AppendColumns appends the plugin's values for f, each after a TAB.
+	// It must keep no state: flows are formatted on several goroutines.
 	AppendColumns(b []byte, f *api.Flow) []byte
+	// Observe updates the plugin's report state (and reports alarms in
+	// f) for an ended flow; flows are observed one at a time in output
+	// order, before their line is written.
+	Observe(f *api.Flow)
 	Report(t api.Totals) []string
 }
 

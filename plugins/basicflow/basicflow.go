@@ -129,5 +129,8 @@ func (p *Plugin) appendEndpoint(b []byte, f *api.Flow, src bool) []byte {
 	return export.AppendUint(b, uint64(port))
 }
 
+// Observe does nothing: basicFlow keeps no per-flow report state.
+func (p *Plugin) Observe(*api.Flow) {}
+
 // Report returns nothing: basicFlow has no end-report line.
 func (p *Plugin) Report(api.Totals) []string { return nil }

@@ -100,7 +100,13 @@ func Compute(f *api.Flow) Stats {
 	return s
 }
 
-// AppendColumns appends basicStats' values and updates the report maxima.
+// Observe updates the report maxima and talkers with an ended flow.
+func (p *Plugin) Observe(f *api.Flow) {
+	s := Compute(f)
+	p.track(f, &s)
+}
+
+// AppendColumns appends basicStats' values; it keeps no state.
 func (p *Plugin) AppendColumns(b []byte, f *api.Flow) []byte {
 	st := f.State
 	s := Compute(f)
@@ -118,7 +124,6 @@ func (p *Plugin) AppendColumns(b []byte, f *api.Flow) []byte {
 		b = append(b, '\t')
 		b = export.AppendFloat(b, v)
 	}
-	p.track(f, &s)
 	return b
 }
 

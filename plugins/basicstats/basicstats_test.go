@@ -271,7 +271,7 @@ func TestReport(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := New(geo.NewBuiltin())
 			for _, f := range tc.flows {
-				p.AppendColumns(nil, f)
+				p.Observe(f)
 			}
 			got := p.Report(tc.totals)
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
@@ -285,8 +285,8 @@ func TestReport(t *testing.T) {
 // 10981 b/s with its packet count.
 func TestReportRateShortForm(t *testing.T) {
 	p := New(nil)
-	p.AppendColumns(nil, flow("10.0.0.9", 30, 21962, 16*sec)) // 1372.625 B/s
-	p.AppendColumns(nil, flow("10.0.0.1", 7, 73, 2*sec))
+	p.Observe(flow("10.0.0.9", 30, 21962, 16*sec)) // 1372.625 B/s
+	p.Observe(flow("10.0.0.1", 7, 73, 2*sec))
 	got := p.Report(api.Totals{Packets: 37, FlowBytes: 40000})
 	want := "basicStats: Flow max(b/s), pkts: 10981 (10.98 Kb/s), 30"
 	if len(got) < 2 || got[1] != want {

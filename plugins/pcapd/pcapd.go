@@ -94,6 +94,9 @@ func (p *Plugin) Close(linkType, snaplen uint32) error {
 	return p.w.Close()
 }
 
+// Observe does nothing: pcapd keeps no per-flow report state.
+func (p *Plugin) Observe(*api.Flow) {}
+
 // Report returns the extraction line, omitted when nothing was extracted.
 func (p *Plugin) Report(t api.Totals) []string {
 	n := p.Packets()

@@ -33,12 +33,13 @@ func Flags(f *api.Flow) uint8 {
 	return datapath.TCPStatesFinal(f.State, f.Opp)
 }
 
-// AppendColumns appends tcpStatesAFlags.
+// Observe adds the flow's flags to the aggregated report value.
+func (p *Plugin) Observe(f *api.Flow) { p.aggr |= Flags(f) }
+
+// AppendColumns appends tcpStatesAFlags; it keeps no state.
 func (p *Plugin) AppendColumns(b []byte, f *api.Flow) []byte {
-	v := Flags(f)
-	p.aggr |= v
 	b = append(b, '\t')
-	return export.AppendHex(b, uint64(v), 2)
+	return export.AppendHex(b, uint64(Flags(f)), 2)
 }
 
 // Report returns the aggregated flags line, omitted when zero.

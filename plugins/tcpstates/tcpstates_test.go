@@ -103,6 +103,7 @@ func TestColumnAndReport(t *testing.T) {
 				if got := string(p.AppendColumns(nil, f)); got != tc.cols[i] {
 					t.Errorf("flow %d column %q, want %q", i, got, tc.cols[i])
 				}
+				p.Observe(f)
 			}
 			got := p.Report(api.Totals{Packets: 10})
 			if len(got) != len(tc.want) || (len(got) > 0 && got[0] != tc.want[0]) {

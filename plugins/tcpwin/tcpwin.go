@@ -60,18 +60,22 @@ func Ratio(st *datapath.State) float32 {
 	return float32(st.WinThCnt) / float32(st.TcpPkts)
 }
 
-// AppendColumns appends the columns, reports the flow's alarms and offers
-// its source IP to the table (tutorial onFlowTerminate).
-func (p *Plugin) AppendColumns(b []byte, f *api.Flow) []byte {
+// Observe reports the flow's alarms and offers its source IP to the
+// table (tutorial onFlowTerminate). Flows must be observed in output order.
+func (p *Plugin) Observe(f *api.Flow) {
 	st := f.State
 	p.aggr |= st.WinStat
-	ratio := Ratio(st)
 	isV4TCP := !f.IsL2() && !f.IsIPv6() && f.Key.L4Proto == datapath.ProtoTCP
 	if isV4TCP && st.WinThCnt > 0 && st.TcpPkts >= p.opt.TCPWinMinPkts {
 		f.Alarms += uint64(st.WinThCnt)
 		f.AlarmCalled = true
-		p.offer(f.SrcAddr(), st.Pkts, ratio)
+		p.offer(f.SrcAddr(), st.Pkts, Ratio(st))
 	}
+}
+
+// AppendColumns appends the five columns; it keeps no state.
+func (p *Plugin) AppendColumns(b []byte, f *api.Flow) []byte {
+	st := f.State
 	b = append(b, '\t')
 	b = export.AppendHex(b, uint64(st.WinStat), 2)
 	for _, v := range [...]uint64{uint64(st.WinTtl), uint64(st.WinInit), uint64(st.WinThCnt)} {
@@ -79,7 +83,7 @@ func (p *Plugin) AppendColumns(b []byte, f *api.Flow) []byte {
 		b = export.AppendUint(b, v)
 	}
 	b = append(b, '\t')
-	return export.AppendFloat(b, float64(ratio))
+	return export.AppendFloat(b, float64(Ratio(st)))
 }
 
 // offer keeps ip when its ratio beats the one recorded (tutorial rule:

@@ -96,7 +96,7 @@ func TestAlarms(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := New(opts(tc.minPkts, 100))
-			p.AppendColumns(nil, tc.f)
+			p.Observe(tc.f)
 			if tc.f.Alarms != tc.wantAlarms || tc.f.AlarmCalled != tc.wantCalled {
 				t.Errorf("alarms %d called %v, want %d %v", tc.f.Alarms, tc.f.AlarmCalled, tc.wantAlarms, tc.wantCalled)
 			}
@@ -187,7 +187,7 @@ func TestReport(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := New(opts(30, tc.maxIPs))
 			for _, f := range tc.flows {
-				p.AppendColumns(nil, f)
+				p.Observe(f)
 			}
 			got := p.Report(tc.totals)
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
@@ -201,7 +201,7 @@ func TestThresholdInReport(t *testing.T) {
 	o := opts(30, 100)
 	o.TCPWinThres = 100
 	p := New(o)
-	p.AppendColumns(nil, v4TCP("10.0.0.1", 10, 2))
+	p.Observe(v4TCP("10.0.0.1", 10, 2))
 	got := p.Report(api.Totals{Packets: 10, LowWin: 2})
 	want := "tcpWin: Number of TCP winsize packets below threshold 100: 2 [20.00%]"
 	if len(got) < 2 || got[1] != want {
@@ -212,7 +212,7 @@ func TestThresholdInReport(t *testing.T) {
 func TestDefaultCapacity(t *testing.T) {
 	p := New(api.Options{TCPWinThres: 1, TCPWinMinPkts: 1}) // TCPWinMaxIPs 0: default 100
 	for i := 0; i < 150; i++ {
-		p.AppendColumns(nil, v4TCP(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}).String(), 1, 1))
+		p.Observe(v4TCP(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}).String(), 1, 1))
 	}
 	n := 0
 	for _, l := range p.Report(api.Totals{Packets: 150, LowWin: 150}) {

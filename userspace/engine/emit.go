@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"runtime"
+	"sync"
+
 	"github.com/flowtap/flowtap/plugins"
 	"github.com/flowtap/flowtap/plugins/api"
 	"github.com/flowtap/flowtap/userspace/datapath"
@@ -9,8 +12,7 @@ import (
 )
 
 // ended is a flow pair copied out of the table when it ends: a is written
-// as A, b (if hasB) as B. Copies let the table reuse the slots at once
-// while the writer goroutine formats.
+// as A, b (if hasB) as B. Copies let the table reuse the slots at once.
 type ended struct {
 	keyA, keyB     flowtable.Key
 	stateA, stateB datapath.State
@@ -19,19 +21,29 @@ type ended struct {
 
 const batchSize = 256
 
-// writer formats ended flows through the plugins and writes the lines on
-// its own goroutine, so that text formatting and file output overlap with
-// packet processing (T2's printFlow, moved off the packet path). Only the
-// writer goroutine touches the plugins' per-flow state and out.
+// job is a batch of ended flows on its way to the flows file: formatted
+// by any worker, then observed and written in order.
+type job struct {
+	flows []ended
+	text  []byte // formatted lines, back to back
+	ends  []int  // end offset of each line in text
+	done  chan struct{}
+}
+
+// writer turns ended flows into flow lines. Formatting (AppendColumns,
+// stateless) runs on several workers; the plugins' Observe calls, alarm
+// counting, ALARM_MODE suppression and the writes run on one goroutine in
+// the order the flows ended, so the output is the same as T2's printFlow
+// sequence. At end of file this keeps both cores busy with the flush.
 type writer struct {
 	set       *plugins.Set
 	out       LineWriter
 	alarmMode bool
-	ch        chan []ended
-	free      chan []ended
+	work      chan *job
+	order     chan *job
+	free      chan *job
+	wg        sync.WaitGroup
 	done      chan struct{}
-	line      []byte
-	flow      api.Flow
 	// Results, read after done is closed.
 	alarms, alarmFlows, lines, suppressed uint64
 	err                                   error
@@ -40,45 +52,91 @@ type writer struct {
 func newWriter(set *plugins.Set, out LineWriter, alarmMode bool) *writer {
 	w := &writer{
 		set: set, out: out, alarmMode: alarmMode,
-		ch:   make(chan []ended, 4),
-		free: make(chan []ended, 6),
-		done: make(chan struct{}),
-		line: make([]byte, 0, 1024),
+		work:  make(chan *job, 8),
+		order: make(chan *job, 16),
+		free:  make(chan *job, 24),
+		done:  make(chan struct{}),
 	}
-	go w.run()
+	n := max(1, runtime.GOMAXPROCS(0))
+	w.wg.Add(n)
+	for range n {
+		go w.format()
+	}
+	go w.commit()
 	return w
 }
 
-func (w *writer) run() {
-	defer close(w.done)
-	for batch := range w.ch {
-		for i := range batch {
-			e := &batch[i]
+// format fills jobs' text; it touches no plugin state.
+func (w *writer) format() {
+	defer w.wg.Done()
+	var fl api.Flow
+	for j := range w.work {
+		j.text, j.ends = j.text[:0], j.ends[:0]
+		for i := range j.flows {
+			e := &j.flows[i]
 			if e.hasB {
-				w.writeFlow(&e.keyA, &e.stateA, &e.stateB, 'A')
-				w.writeFlow(&e.keyB, &e.stateB, &e.stateA, 'B')
+				j.text = w.formatFlow(j, &fl, &e.keyA, &e.stateA, &e.stateB, 'A')
+				j.text = w.formatFlow(j, &fl, &e.keyB, &e.stateB, &e.stateA, 'B')
 			} else {
-				w.writeFlow(&e.keyA, &e.stateA, nil, 'A')
+				j.text = w.formatFlow(j, &fl, &e.keyA, &e.stateA, nil, 'A')
 			}
 		}
+		close(j.done)
+	}
+}
+
+func (w *writer) formatFlow(j *job, fl *api.Flow, k *flowtable.Key, st, opp *datapath.State, dir byte) []byte {
+	*fl = api.Flow{Dir: dir, Key: k, State: st, Opp: opp}
+	b := append(j.text, dir, '\t')
+	b = export.AppendUint(b, st.FlowInd)
+	for _, p := range w.set.List {
+		b = p.AppendColumns(b, fl)
+	}
+	j.ends = append(j.ends, len(b))
+	return b
+}
+
+// commit observes and writes jobs in order (T2 printFlow after the
+// plugins' onFlowTerminate).
+func (w *writer) commit() {
+	defer close(w.done)
+	var fl api.Flow
+	for j := range w.order {
+		<-j.done
+		line := 0
+		for i := range j.flows {
+			e := &j.flows[i]
+			w.commitFlow(&fl, j, &line, &e.keyA, &e.stateA, opt(e.hasB, &e.stateB), 'A')
+			if e.hasB {
+				w.commitFlow(&fl, j, &line, &e.keyB, &e.stateB, &e.stateA, 'B')
+			}
+		}
+		j.flows = j.flows[:0]
 		select {
-		case w.free <- batch[:0]:
+		case w.free <- j:
 		default:
 		}
 	}
 }
 
-// writeFlow formats one direction through every plugin (T2 printFlow).
-func (w *writer) writeFlow(k *flowtable.Key, st, opp *datapath.State, dir byte) {
-	fl := &w.flow
-	*fl = api.Flow{Dir: dir, Key: k, State: st, Opp: opp}
-	b := w.line[:0]
-	b = append(b, dir, '\t')
-	b = export.AppendUint(b, st.FlowInd)
-	for _, p := range w.set.List {
-		b = p.AppendColumns(b, fl)
+func opt(ok bool, st *datapath.State) *datapath.State {
+	if ok {
+		return st
 	}
-	w.line = b
+	return nil
+}
+
+func (w *writer) commitFlow(fl *api.Flow, j *job, line *int, k *flowtable.Key, st, opp *datapath.State, dir byte) {
+	*fl = api.Flow{Dir: dir, Key: k, State: st, Opp: opp}
+	for _, p := range w.set.List {
+		p.Observe(fl)
+	}
+	start := 0
+	if *line > 0 {
+		start = j.ends[*line-1]
+	}
+	text := j.text[start:j.ends[*line]]
+	*line++
 	if fl.AlarmCalled {
 		w.alarms += fl.Alarms
 		w.alarmFlows++
@@ -88,39 +146,47 @@ func (w *writer) writeFlow(k *flowtable.Key, st, opp *datapath.State, dir byte) 
 		return
 	}
 	w.lines++
-	if err := w.out.WriteLine(b); err != nil && w.err == nil {
+	if err := w.out.WriteLine(text); err != nil && w.err == nil {
 		w.err = err
 	}
 }
 
 // emit queues an ended flow pair: a as 'A', then b (if any) as 'B'.
 func (e *Engine) emit(a, b *flowtable.Flow) {
-	if e.batch == nil {
+	if e.job == nil {
 		select {
-		case e.batch = <-e.w.free:
+		case e.job = <-e.w.free:
 		default:
-			e.batch = make([]ended, 0, batchSize)
+			e.job = &job{flows: make([]ended, 0, batchSize)}
 		}
+		e.job.done = make(chan struct{})
 	}
-	e.batch = append(e.batch, ended{keyA: a.Key, stateA: a.State})
-	r := &e.batch[len(e.batch)-1]
+	e.job.flows = append(e.job.flows, ended{keyA: a.Key, stateA: a.State})
+	r := &e.job.flows[len(e.job.flows)-1]
 	if b != nil {
 		r.keyB, r.stateB, r.hasB = b.Key, b.State, true
 	}
-	if len(e.batch) == batchSize {
-		e.w.ch <- e.batch
-		e.batch = nil
+	if len(e.job.flows) == batchSize {
+		e.dispatch()
 	}
 }
 
-// closeWriter hands over the last batch and waits for the writer.
+// dispatch hands the current job to a formatter and to the committer.
+func (e *Engine) dispatch() {
+	e.w.order <- e.job
+	e.w.work <- e.job
+	e.job = nil
+}
+
+// closeWriter hands over the last job and waits for the writer.
 func (e *Engine) closeWriter() {
-	if e.batch != nil {
-		e.w.ch <- e.batch
-		e.batch = nil
+	if e.job != nil && len(e.job.flows) > 0 {
+		e.dispatch()
 	}
-	close(e.w.ch)
+	close(e.w.work)
+	close(e.w.order)
 	<-e.w.done
+	e.w.wg.Wait()
 	s := &e.stats
 	s.Alarms, s.AlarmFlows = e.w.alarms, e.w.alarmFlows
 	s.FlowLines, s.Suppressed = e.w.lines, e.w.suppressed

@@ -25,8 +25,8 @@ type Engine struct {
 	cfg      Config
 	table    *flowtable.Table
 	set      *plugins.Set
-	w        *writer       // formats and writes ended flows on its goroutine
-	batch    []ended       // ended flows not yet handed to w
+	w        *writer       // formats and writes ended flows on its goroutines
+	job      *job          // ended flows not yet handed to w
 	pkts     PacketWriter  // -s packet mode, may be nil
 	meta     datapath.Meta // Packet's parse result
 	slots    [MaxBatch]int32
