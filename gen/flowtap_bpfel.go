@@ -13,6 +13,29 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type FlowtapCounterId uint32
+
+const (
+	FlowtapCounterIdCNT_PACKETS           FlowtapCounterId = 0
+	FlowtapCounterIdCNT_ERR_PARSE_ETH     FlowtapCounterId = 1
+	FlowtapCounterIdCNT_ERR_FLOW_FULL     FlowtapCounterId = 2
+	FlowtapCounterIdCNT_ERR_RB_RESERVE    FlowtapCounterId = 3
+	FlowtapCounterIdCNT_NO_FLOW           FlowtapCounterId = 4
+	FlowtapCounterIdCNT_FLOWS_CREATED     FlowtapCounterId = 5
+	FlowtapCounterIdCNT_FLOW_RACE         FlowtapCounterId = 6
+	FlowtapCounterIdCNT_FRAG_HEAD_MISSING FlowtapCounterId = 7
+	FlowtapCounterIdCNT_ERR_FRAG_FULL     FlowtapCounterId = 8
+	FlowtapCounterIdCNT_FRAG_STALE        FlowtapCounterId = 9
+	FlowtapCounterIdCNT_DUMP_SELECTED     FlowtapCounterId = 10
+	FlowtapCounterIdCNT_DUMP_COPIED       FlowtapCounterId = 11
+	FlowtapCounterIdCNT_DUMP_BYTES        FlowtapCounterId = 12
+	FlowtapCounterIdCNT_PUNT_COPIED       FlowtapCounterId = 13
+	FlowtapCounterIdCNT_SNAP_CUT          FlowtapCounterId = 14
+	FlowtapCounterIdCNT_ERR_NO_META       FlowtapCounterId = 15
+	FlowtapCounterIdCNT_PUNT_BASE         FlowtapCounterId = 16
+	FlowtapCounterIdCNT_MAX               FlowtapCounterId = 28
+)
+
 type FlowtapFlowKey struct {
 	_       structs.HostLayout
 	SrcIp   [16]uint8
@@ -73,14 +96,122 @@ type FlowtapFlowState struct {
 	Pad        [7]uint8
 }
 
+type FlowtapPktRecord struct {
+	_       structs.HostLayout
+	TsNs    uint64
+	FlowInd uint64
+	CapLen  uint32
+	OrigLen uint32
+	Reason  uint32
+	Pad     uint32
+}
+
+type FlowtapPktResult struct {
+	_         structs.HostLayout
+	Key       FlowtapFlowKey
+	FlowInd   uint64
+	PktStatus uint64
+	Punt      uint32
+	HdrCnt    uint16
+	L4Proto   uint8
+	Flow      uint8
+	Created   uint8
+	Opp       uint8
+	NoFlow    uint8
+	ViaFrag   uint8
+	Headless  uint8
+	Dump      uint8
+	Remove    uint8
+	LowWin    uint8
+	TcpCount  uint8
+	Copied    uint8
+	Pad       [6]uint8
+}
+
+type FlowtapPuntReason uint32
+
+const (
+	FlowtapPuntReasonPUNT_NONE      FlowtapPuntReason = 0
+	FlowtapPuntReasonPUNT_LINK      FlowtapPuntReason = 1
+	FlowtapPuntReasonPUNT_LLC       FlowtapPuntReason = 2
+	FlowtapPuntReasonPUNT_MPLS      FlowtapPuntReason = 3
+	FlowtapPuntReasonPUNT_PPPOE     FlowtapPuntReason = 4
+	FlowtapPuntReasonPUNT_IPIP      FlowtapPuntReason = 5
+	FlowtapPuntReasonPUNT_GRE       FlowtapPuntReason = 6
+	FlowtapPuntReasonPUNT_VXLAN     FlowtapPuntReason = 7
+	FlowtapPuntReasonPUNT_GENEVE    FlowtapPuntReason = 8
+	FlowtapPuntReasonPUNT_TEREDO    FlowtapPuntReason = 9
+	FlowtapPuntReasonPUNT_FLOW_FULL FlowtapPuntReason = 10
+	FlowtapPuntReasonPUNT_BIG       FlowtapPuntReason = 11
+	FlowtapPuntReasonPUNT_MAX       FlowtapPuntReason = 12
+)
+
+type FlowtapScratchpad struct {
+	_ structs.HostLayout
+	M struct {
+		_         structs.HostLayout
+		Key       FlowtapFlowKey
+		Punt      FlowtapPuntReason
+		_         [4]byte
+		Status    uint64
+		L7Len     uint32
+		PadLen    uint32
+		CapLen    uint32
+		FragId    uint32
+		TcpSeq    uint32
+		TcpAck    uint32
+		Ipid      uint16
+		TcpWin    uint16
+		HdrCnt    uint16
+		Vlans     [3]uint16
+		Hdrs      [15]uint8
+		N_hdrs    uint8
+		N_vlans   uint8
+		L3        uint8
+		L4Proto   uint8
+		Ttl       uint8
+		TcpFlags  uint8
+		TcpValid  uint8
+		TcpWinOk  uint8
+		NoFlow    uint8
+		L2Flow    uint8
+		FragLater uint8
+		FragFirst uint8
+		FragMore  uint8
+		ViaFrag   uint8
+		SrcMac    [6]uint8
+		DstMac    [6]uint8
+		_         [3]byte
+	}
+	Fresh   FlowtapFlowState
+	Rev     FlowtapFlowKey
+	Frag    FlowtapFlowKey
+	FragOld FlowtapFlowKey
+	Rec     FlowtapPktRecord
+	Bytes   [4096]uint8
+}
+
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	FlowtapMapCounters    = "counters"
-	FlowtapMapFlows       = "flows"
-	FlowtapProgXdpFlowtap = "xdp_flowtap"
-	FlowtapVarTcpwinThres = "tcpwin_thres"
+	FlowtapMapCounters      = "counters"
+	FlowtapMapFlows         = "flows"
+	FlowtapMapFrags         = "frags"
+	FlowtapMapPackets       = "packets"
+	FlowtapMapResults       = "results"
+	FlowtapMapScratchpads   = "scratchpads"
+	FlowtapProgXdpFlowtap   = "xdp_flowtap"
+	FlowtapVarFlowIndLast   = "flow_ind_last"
+	FlowtapVarFlowTimeoutNs = "flow_timeout_ns"
+	FlowtapVarForceMode     = "force_mode"
+	FlowtapVarNonEtherLink  = "non_ether_link"
+	FlowtapVarPdEq          = "pd_eq"
+	FlowtapVarPdOpp         = "pd_opp"
+	FlowtapVarSkipPuntCopy  = "skip_punt_copy"
+	FlowtapVarSnapLen       = "snap_len"
+	FlowtapVarTcpwinThres   = "tcpwin_thres"
+	FlowtapVarUseMetaTs     = "use_meta_ts"
 )
 
 // LoadFlowtap returns the embedded CollectionSpec for Flowtap.
@@ -132,15 +263,28 @@ type FlowtapProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type FlowtapMapSpecs struct {
-	Counters *ebpf.MapSpec `ebpf:"counters"`
-	Flows    *ebpf.MapSpec `ebpf:"flows"`
+	Counters    *ebpf.MapSpec `ebpf:"counters"`
+	Flows       *ebpf.MapSpec `ebpf:"flows"`
+	Frags       *ebpf.MapSpec `ebpf:"frags"`
+	Packets     *ebpf.MapSpec `ebpf:"packets"`
+	Results     *ebpf.MapSpec `ebpf:"results"`
+	Scratchpads *ebpf.MapSpec `ebpf:"scratchpads"`
 }
 
 // FlowtapVariableSpecs contains global variables before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type FlowtapVariableSpecs struct {
-	TcpwinThres *ebpf.VariableSpec `ebpf:"tcpwin_thres"`
+	FlowIndLast   *ebpf.VariableSpec `ebpf:"flow_ind_last"`
+	FlowTimeoutNs *ebpf.VariableSpec `ebpf:"flow_timeout_ns"`
+	ForceMode     *ebpf.VariableSpec `ebpf:"force_mode"`
+	NonEtherLink  *ebpf.VariableSpec `ebpf:"non_ether_link"`
+	PdEq          *ebpf.VariableSpec `ebpf:"pd_eq"`
+	PdOpp         *ebpf.VariableSpec `ebpf:"pd_opp"`
+	SkipPuntCopy  *ebpf.VariableSpec `ebpf:"skip_punt_copy"`
+	SnapLen       *ebpf.VariableSpec `ebpf:"snap_len"`
+	TcpwinThres   *ebpf.VariableSpec `ebpf:"tcpwin_thres"`
+	UseMetaTs     *ebpf.VariableSpec `ebpf:"use_meta_ts"`
 }
 
 // FlowtapObjects contains all objects after they have been loaded into the kernel.
@@ -163,14 +307,22 @@ func (o *FlowtapObjects) Close() error {
 //
 // It can be passed to LoadFlowtapObjects or ebpf.CollectionSpec.LoadAndAssign.
 type FlowtapMaps struct {
-	Counters *ebpf.Map `ebpf:"counters"`
-	Flows    *ebpf.Map `ebpf:"flows"`
+	Counters    *ebpf.Map `ebpf:"counters"`
+	Flows       *ebpf.Map `ebpf:"flows"`
+	Frags       *ebpf.Map `ebpf:"frags"`
+	Packets     *ebpf.Map `ebpf:"packets"`
+	Results     *ebpf.Map `ebpf:"results"`
+	Scratchpads *ebpf.Map `ebpf:"scratchpads"`
 }
 
 func (m *FlowtapMaps) Close() error {
 	return _FlowtapClose(
 		m.Counters,
 		m.Flows,
+		m.Frags,
+		m.Packets,
+		m.Results,
+		m.Scratchpads,
 	)
 }
 
@@ -178,7 +330,16 @@ func (m *FlowtapMaps) Close() error {
 //
 // It can be passed to LoadFlowtapObjects or ebpf.CollectionSpec.LoadAndAssign.
 type FlowtapVariables struct {
-	TcpwinThres *ebpf.Variable `ebpf:"tcpwin_thres"`
+	FlowIndLast   *ebpf.Variable `ebpf:"flow_ind_last"`
+	FlowTimeoutNs *ebpf.Variable `ebpf:"flow_timeout_ns"`
+	ForceMode     *ebpf.Variable `ebpf:"force_mode"`
+	NonEtherLink  *ebpf.Variable `ebpf:"non_ether_link"`
+	PdEq          *ebpf.Variable `ebpf:"pd_eq"`
+	PdOpp         *ebpf.Variable `ebpf:"pd_opp"`
+	SkipPuntCopy  *ebpf.Variable `ebpf:"skip_punt_copy"`
+	SnapLen       *ebpf.Variable `ebpf:"snap_len"`
+	TcpwinThres   *ebpf.Variable `ebpf:"tcpwin_thres"`
+	UseMetaTs     *ebpf.Variable `ebpf:"use_meta_ts"`
 }
 
 // FlowtapPrograms contains all programs after they have been loaded into the kernel.
