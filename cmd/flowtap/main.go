@@ -82,5 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if cfg.Iface != "" {
+		return runLive(ctx, cfg, stdout, log)
+	}
 	return runOffline(ctx, cfg, stdout, log)
 }

@@ -27,6 +27,10 @@ type outputs struct {
 
 // runOffline analyses the capture cfg.Read and returns the exit code.
 func runOffline(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.Logger) int {
+	if cfg.Engine == "bpf" {
+		log.Error("--engine bpf is not available yet: the offline replay through the XDP program is being built")
+		return exitUsage
+	}
 	start := time.Now()
 	rd, err := capture.Open(cfg.Read)
 	if err != nil {
