@@ -52,9 +52,9 @@ type writer struct {
 func newWriter(set *plugins.Set, out LineWriter, alarmMode bool) *writer {
 	w := &writer{
 		set: set, out: out, alarmMode: alarmMode,
-		work:  make(chan *job, 8),
-		order: make(chan *job, 16),
-		free:  make(chan *job, 24),
+		work:  make(chan *job, 2),
+		order: make(chan *job, 4),
+		free:  make(chan *job, 8),
 		done:  make(chan struct{}),
 	}
 	n := max(1, runtime.GOMAXPROCS(0))

@@ -14,11 +14,17 @@ type index struct {
 	entries []uint64
 	mask    uint32
 	n       int
+	free    func()
 }
 
-func newIndex() index {
-	const size = 1024
-	return index{seed: maphash.MakeSeed(), entries: make([]uint64, size), mask: size - 1}
+// newIndex sizes the index for capacity keys at a load of at most 1/2.
+func newIndex(capacity int) index {
+	size := 1024
+	for size < 2*capacity {
+		size <<= 1
+	}
+	e, free := allocSlice[uint64](size)
+	return index{seed: maphash.MakeSeed(), entries: e, mask: uint32(size - 1), free: free}
 }
 
 // hash returns the 32-bit hash of k used for both home and tag.
@@ -44,9 +50,6 @@ func (t *Table) find(k *Key, h uint32) int32 {
 // insert records slot s for a key with hash h; the key must be absent.
 func (t *Table) insert(h uint32, s int32) {
 	x := &t.idx
-	if 2*(x.n+1) > len(x.entries) {
-		x.grow()
-	}
 	x.put(uint64(h)<<32 | uint64(uint32(s+1)))
 	x.n++
 }
@@ -86,15 +89,4 @@ func (t *Table) erase(h uint32, s int32) {
 	}
 	x.entries[i] = 0
 	x.n--
-}
-
-func (x *index) grow() {
-	old := x.entries
-	x.entries = make([]uint64, 2*len(old))
-	x.mask = uint32(len(x.entries) - 1)
-	for _, e := range old {
-		if e != 0 {
-			x.put(e)
-		}
-	}
 }

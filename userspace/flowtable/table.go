@@ -1,6 +1,8 @@
 package flowtable
 
 import (
+	"runtime"
+
 	"github.com/flowtap/flowtap/gen"
 	"github.com/flowtap/flowtap/userspace/datapath"
 )
@@ -60,7 +62,7 @@ type Counters struct {
 type Table struct {
 	idx      index
 	frags    map[Key]int32 // flow key with ports replaced by the fragment ID
-	chunks   [][]Flow      // slots 0 head, 1 tail, then sentinels, then flows
+	nodes    []Flow        // slots 0 head, 1 tail, then sentinels, then flows
 	lru      []link        // by slot
 	n        int32         // slots in use (high-water mark)
 	free     []int32
@@ -85,16 +87,25 @@ func New(capacity int, timeouts []uint64) *Table {
 	if capacity <= 0 {
 		capacity = DefaultCapacity
 	}
+	tos := sortedUnique(timeouts)
 	t := &Table{
-		idx:      newIndex(),
+		idx:      newIndex(capacity),
 		frags:    make(map[Key]int32),
 		capacity: capacity,
 	}
+	// Every array is sized for the capacity once: slots never move, and
+	// pages are only touched as flows arrive.
+	slots := capacity + 2 + len(tos)
+	var freeNodes, freeLRU func()
+	t.nodes, freeNodes = allocSlice[Flow](slots)
+	t.lru, freeLRU = allocSlice[link](slots)
+	freeIdx := t.idx.free
+	runtime.AddCleanup(t, func(struct{}) { freeNodes(); freeLRU(); freeIdx() }, struct{}{})
 	h := t.alloc()
 	tl := t.alloc()
 	t.lru[h] = link{prev: -1, next: tl}
 	t.lru[tl] = link{prev: h, next: -1}
-	for _, to := range sortedUnique(timeouts) {
+	for _, to := range tos {
 		i := t.alloc()
 		t.linkBefore(i, tail) // T2 places each new sentinel in front of the tail
 		t.sentinel = append(t.sentinel, sentinel{slot: i, timeout: to})
@@ -140,25 +151,16 @@ func (t *Table) Opposite(f *Flow) *Flow {
 	return t.node(f.opp)
 }
 
-// Chunked storage keeps *Flow pointers stable while the table grows.
-const (
-	chunkBits = 12
-	chunkSize = 1 << chunkBits
-)
+func (t *Table) node(i int32) *Flow { return &t.nodes[i] }
 
-func (t *Table) node(i int32) *Flow { return &t.chunks[i>>chunkBits][i&(chunkSize-1)] }
-
-// alloc returns a free slot, growing the storage by one chunk when needed.
+// alloc returns a free slot. Create evicts before the table exceeds its
+// capacity, so the preallocated arrays never run out.
 func (t *Table) alloc() int32 {
 	if n := len(t.free); n > 0 {
 		i := t.free[n-1]
 		t.free = t.free[:n-1]
 		return i
 	}
-	if int(t.n)>>chunkBits >= len(t.chunks) {
-		t.chunks = append(t.chunks, make([]Flow, chunkSize))
-	}
-	t.lru = append(t.lru, link{})
 	i := t.n
 	t.n++
 	return i
