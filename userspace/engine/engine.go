@@ -29,7 +29,7 @@ type Engine struct {
 	job      *job          // ended flows not yet handed to w
 	pkts     PacketWriter  // -s packet mode, may be nil
 	meta     datapath.Meta // Packet's parse result
-	slots    [MaxBatch]int32
+	slots    [prefetchBatch]int32
 	prefetch uint64 // sink for Table.Prefetch results
 	line     []byte
 	toRemove []flowtable.Key // force mode: removed before the next packet
@@ -67,8 +67,13 @@ func New(cfg Config, set *plugins.Set, out LineWriter, pkts PacketWriter) *Engin
 // SetSnaplen records the input's snap length for pcapd's output file.
 func (e *Engine) SetSnaplen(s uint32) { e.snaplen = s }
 
-// MaxBatch is the largest batch of packets read and parsed ahead.
-const MaxBatch = 32
+// MaxBatch is the largest batch of packets read and parsed ahead: large
+// enough that handing batches between goroutines costs little.
+const MaxBatch = 256
+
+// prefetchBatch is how many packets' flow lookups are overlapped at once:
+// small enough that the touched cache lines are still there when used.
+const prefetchBatch = 32
 
 // Packet processes one captured packet (T2 perPacketCallback).
 func (e *Engine) Packet(pkt *capture.Packet) {

@@ -32,18 +32,21 @@ type BatchReader interface {
 // end or when ctx is cancelled, which stops reading); the packets before
 // it are processed. Call Finish afterwards.
 func (e *Engine) Run(ctx context.Context, rd BatchReader) error {
-	const depth = 8
+	const depth = 4
 	full := make(chan *parsedBatch, depth)
 	free := make(chan *parsedBatch, depth+2)
 	for range depth + 2 {
-		free <- &parsedBatch{arena: make([]byte, 0, 64<<10)}
+		free <- &parsedBatch{arena: make([]byte, 0, 256<<10)}
 	}
 	go e.readAhead(ctx, rd, full, free)
 	var inputErr error
 	for b := range full {
-		e.prefetch += e.table.Prefetch(b.hashes[:b.n], e.slots[:b.n])
-		for i := range b.n {
-			e.packet(&b.pkts[i], &b.metas[i], b.hashes[i])
+		for lo := 0; lo < b.n; lo += prefetchBatch {
+			hi := min(lo+prefetchBatch, b.n)
+			e.prefetch += e.table.Prefetch(b.hashes[lo:hi], e.slots[:hi-lo])
+			for i := lo; i < hi; i++ {
+				e.packet(&b.pkts[i], &b.metas[i], b.hashes[i])
+			}
 		}
 		if b.err != nil && !errors.Is(b.err, io.EOF) {
 			inputErr = b.err
