@@ -13,7 +13,8 @@ func (t *Table) Create(m *datapath.Meta, tsNs uint64, cfg *datapath.Config, emit
 	}
 	i := t.alloc()
 	f := t.node(i)
-	*f = Flow{Key: m.Key, opp: -1, self: i, hash: t.idx.hash(&m.Key)}
+	// InitFlow clears the state; only the table's own fields are set here.
+	f.Key, f.opp, f.self, f.hash = m.Key, -1, i, t.idx.hash(&m.Key)
 	datapath.InitFlow(&f.State, m, tsNs, cfg)
 	t.insert(f.hash, i)
 	t.linkAfter(i, head)
