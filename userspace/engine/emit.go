@@ -11,12 +11,12 @@ import (
 	"github.com/flowtap/flowtap/userspace/flowtable"
 )
 
-// ended is a flow pair copied out of the table when it ends: a is written
-// as A, b (if hasB) as B. Copies let the table reuse the slots at once.
+// ended is a flow pair on its way out: a is written as A, b (if not nil)
+// as B. While packets are still processed they point at copies in the
+// job (the table reuses the slots at once); at end of file, when no slot
+// is reused any more, they point into the table and nothing is copied.
 type ended struct {
-	keyA, keyB     flowtable.Key
-	stateA, stateB datapath.State
-	hasB           bool
+	a, b *flowtable.Flow
 }
 
 const batchSize = 256
@@ -25,8 +25,9 @@ const batchSize = 256
 // by any worker, then observed and written in order.
 type job struct {
 	flows []ended
-	text  []byte // formatted lines, back to back
-	ends  []int  // end offset of each line in text
+	store []flowtable.Flow // copies of flows ended during processing
+	text  []byte           // formatted lines, back to back
+	ends  []int            // end offset of each line in text
 	done  chan struct{}
 }
 
@@ -74,11 +75,11 @@ func (w *writer) format() {
 		j.text, j.ends = j.text[:0], j.ends[:0]
 		for i := range j.flows {
 			e := &j.flows[i]
-			if e.hasB {
-				j.text = w.formatFlow(j, &fl, &e.keyA, &e.stateA, &e.stateB, 'A')
-				j.text = w.formatFlow(j, &fl, &e.keyB, &e.stateB, &e.stateA, 'B')
+			if e.b != nil {
+				j.text = w.formatFlow(j, &fl, &e.a.Key, &e.a.State, &e.b.State, 'A')
+				j.text = w.formatFlow(j, &fl, &e.b.Key, &e.b.State, &e.a.State, 'B')
 			} else {
-				j.text = w.formatFlow(j, &fl, &e.keyA, &e.stateA, nil, 'A')
+				j.text = w.formatFlow(j, &fl, &e.a.Key, &e.a.State, nil, 'A')
 			}
 		}
 		close(j.done)
@@ -106,24 +107,19 @@ func (w *writer) commit() {
 		line := 0
 		for i := range j.flows {
 			e := &j.flows[i]
-			w.commitFlow(&fl, j, &line, &e.keyA, &e.stateA, opt(e.hasB, &e.stateB), 'A')
-			if e.hasB {
-				w.commitFlow(&fl, j, &line, &e.keyB, &e.stateB, &e.stateA, 'B')
+			if e.b != nil {
+				w.commitFlow(&fl, j, &line, &e.a.Key, &e.a.State, &e.b.State, 'A')
+				w.commitFlow(&fl, j, &line, &e.b.Key, &e.b.State, &e.a.State, 'B')
+			} else {
+				w.commitFlow(&fl, j, &line, &e.a.Key, &e.a.State, nil, 'A')
 			}
 		}
-		j.flows = j.flows[:0]
+		j.flows, j.store = j.flows[:0], j.store[:0]
 		select {
 		case w.free <- j:
 		default:
 		}
 	}
-}
-
-func opt(ok bool, st *datapath.State) *datapath.State {
-	if ok {
-		return st
-	}
-	return nil
 }
 
 func (w *writer) commitFlow(fl *api.Flow, j *job, line *int, k *flowtable.Key, st, opp *datapath.State, dir byte) {
@@ -153,22 +149,35 @@ func (w *writer) commitFlow(fl *api.Flow, j *job, line *int, k *flowtable.Key, s
 
 // emit queues an ended flow pair: a as 'A', then b (if any) as 'B'.
 func (e *Engine) emit(a, b *flowtable.Flow) {
+	if e.stage != nil {
+		e.stage.Ending(a, b)
+	}
 	if e.job == nil {
 		select {
 		case e.job = <-e.w.free:
 		default:
-			e.job = &job{flows: make([]ended, 0, batchSize)}
+			e.job = &job{flows: make([]ended, 0, batchSize), store: make([]flowtable.Flow, 0, 2*batchSize)}
 		}
 		e.job.done = make(chan struct{})
 	}
-	e.job.flows = append(e.job.flows, ended{keyA: a.Key, stateA: a.State})
-	r := &e.job.flows[len(e.job.flows)-1]
-	if b != nil {
-		r.keyB, r.stateB, r.hasB = b.Key, b.State, true
+	j := e.job
+	if !e.flushing {
+		a = keep(j, a)
+		if b != nil {
+			b = keep(j, b)
+		}
 	}
-	if len(e.job.flows) == batchSize {
+	j.flows = append(j.flows, ended{a: a, b: b})
+	if len(j.flows) == batchSize {
 		e.dispatch()
 	}
+}
+
+// keep copies f into the job's store; the store never grows past its
+// capacity (two flows per pair), so the pointers stay valid.
+func keep(j *job, f *flowtable.Flow) *flowtable.Flow {
+	j.store = append(j.store, *f)
+	return &j.store[len(j.store)-1]
 }
 
 // dispatch hands the current job to a formatter and to the committer.

@@ -27,12 +27,14 @@ type Engine struct {
 	set      *plugins.Set
 	w        *writer       // formats and writes ended flows on its goroutines
 	job      *job          // ended flows not yet handed to w
+	flushing bool          // end of file: ended flows are handed over without copies
 	pkts     PacketWriter  // -s packet mode, may be nil
 	meta     datapath.Meta // Packet's parse result
 	slots    [prefetchBatch]int32
 	prefetch uint64 // sink for Table.Prefetch results
 	line     []byte
 	toRemove []flowtable.Key // force mode: removed before the next packet
+	stage    Stage           // nil: the Go flow stage below (--engine go)
 	stats    Stats
 	snaplen  uint32
 	err      error // first output error; processing goes on, Finish returns it
@@ -107,6 +109,10 @@ func (e *Engine) packet(pkt *capture.Packet, m *datapath.Meta, h uint32) {
 	s.Bytes += uint64(pkt.CapLen)
 	e.countPacket(m, pkt)
 	e.checkAnomalies(pkt, m)
+	if e.stage != nil {
+		e.stagePacket(pkt, m, h)
+		return
+	}
 	if m.NoFlow {
 		s.NoFlow++
 		e.stats.Global |= m.Status

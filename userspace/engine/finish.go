@@ -14,6 +14,9 @@ func (e *Engine) Finish() error {
 		}
 	}
 	e.toRemove = nil
+	// No slot is reused from here on, so the writer may read the flows in
+	// place until closeWriter returns.
+	e.flushing = true
 	e.table.Flush(e.emit)
 	e.closeWriter()
 	return e.err
