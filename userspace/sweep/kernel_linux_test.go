@@ -57,7 +57,7 @@ func TestKernelMaps(t *testing.T) {
 	at := uint64(1000 * sec)
 	for i, f := range [][]byte{
 		tcp(cli, srv, 5000, 80, "S", false), tcp(srv, cli, 80, 5000, "SA", false), tcp(cli, srv, 5000, 80, "A", false),
-		tcp(srv, cli, 80, 5000, "RA", false), // reset: 0.1 s timeouts
+		tcp(srv, cli, 80, 5000, "RA", false),                                        // reset: 0.1 s timeouts
 		tcp(cli, srv, 6000, 443, "S", false), tcp(srv, cli, 443, 6000, "SA", false), // stays open
 		tcp(cli, srv, 7000, 22, "S", true), // first fragment of a datagram whose rest never comes
 	} {
