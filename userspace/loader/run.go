@@ -3,7 +3,6 @@
 package loader
 
 import (
-	"encoding/binary"
 	"fmt"
 	"runtime"
 
@@ -59,11 +58,7 @@ func (o *Objects) RunCaptured(frame []byte, origLen uint32, tsNs uint64) (Result
 	}
 	defer restore()
 
-	in := make([]byte, metaLen+len(frame))
-	binary.LittleEndian.PutUint64(in[0:], tsNs)
-	binary.LittleEndian.PutUint32(in[8:], origLen)
-	binary.LittleEndian.PutUint32(in[12:], uint32(len(frame)))
-	copy(in[metaLen:], frame)
+	in := appendRunInput(make([]byte, 0, metaLen+len(frame)), frame, origLen, tsNs)
 	ctx := xdpMD{Data: metaLen, DataEnd: uint32(len(in))}
 	var r Result
 	r.Verdict, err = o.XdpFlowtap.Run(&ebpf.RunOptions{Data: in, Context: ctx})
