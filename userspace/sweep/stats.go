@@ -26,6 +26,7 @@ type Stats struct {
 	APackets, BPackets, ABytes, BBytes  uint64
 	PadBytes, LowWinPkts                uint64
 	L2Packets, IPv4Packets, IPv6Packets uint64
+	ARPPackets, RARPPackets             uint64
 	TCPPackets, UDPPackets, ICMPPackets uint64
 	ICMPv6Packets, IGMPPackets          uint64
 	SCTPPackets                         uint64
@@ -69,6 +70,12 @@ func (st *Stats) direction(f *flowtable.Flow) {
 	case s.Status&datapath.StatL2Flow != 0:
 		st.L2Flows++
 		st.L2Packets += s.Pkts
+		switch f.Key.EthType {
+		case datapath.EthARP:
+			st.ARPPackets += s.Pkts
+		case datapath.EthRARP:
+			st.RARPPackets += s.Pkts
+		}
 		return
 	case s.Status&datapath.StatIPv6 != 0:
 		st.IPv6Flows++
