@@ -117,8 +117,8 @@ func vlanOffload(dev *netdev.Device, off bool, log *slog.Logger) (warning string
 		return "", restore
 	}
 	if !off {
-		w := fmt.Sprintf("[WRN] %s strips VLAN tags on receive (rx-vlan-offload on): XDP sees untagged frames, vlanID columns stay empty and flows of different VLANs merge; use --vlan-offload-off", dev.Name)
-		log.Warn("receive vlan offload is on: vlan tags are invisible to xdp; use --vlan-offload-off", "ifname", dev.Name)
+		w := fmt.Sprintf("[WRN] %s may strip VLAN tags on receive (rx-vlan-offload on): XDP then sees untagged frames, vlanID columns stay empty and flows of different VLANs merge; use --vlan-offload-off", dev.Name)
+		log.Warn("receive vlan offload is on: vlan tags may be invisible to xdp; use --vlan-offload-off", "ifname", dev.Name)
 		return w, restore
 	}
 	if err := dev.SetVLANOffload(false); err != nil {

@@ -193,11 +193,14 @@ func (r *liveRun) logCounters(cnt []uint64, sw *sweep.Stats) {
 	r.log.Info("xdp counters", args...)
 }
 
-// rxDropped reads the interface's rx_dropped counter (0 when unknown).
+// rxDropped reads the packets the interface dropped before the host saw
+// them (rx_missed_errors + rx_fifo_errors; 0 when unknown). rx_dropped is
+// not used: it also counts what the stack discards after XDP passed it.
 func rxDropped(dev *netdev.Device) uint64 {
 	l, err := netlink.LinkByIndex(dev.Index)
 	if err != nil || l.Attrs().Statistics == nil {
 		return 0
 	}
-	return l.Attrs().Statistics.RxDropped
+	st := l.Attrs().Statistics
+	return st.RxMissedErrors + st.RxFifoErrors
 }
