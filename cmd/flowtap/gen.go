@@ -20,6 +20,7 @@ func runGen(args []string, stdout, stderr io.Writer) int {
 	def := capgen.DefaultBenchConfig()
 	pkts := fs.Int("packets", def.Packets, "benchmark: number of packets")
 	conns := fs.Int("connections", def.Connections, "benchmark: number of TCP connections")
+	zeroWin := fs.Int("zero-window-every", def.ZeroWindowEvery, "benchmark: one connection in `N` has zero-window ACKs, an alarm flow (negative: none)")
 	seed := fs.Int64("seed", 0, "random seed (0: the bundled sample's)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -43,7 +44,7 @@ func runGen(args []string, stdout, stderr io.Writer) int {
 	var n int
 	if *bench {
 		cfg := def
-		cfg.Packets, cfg.Connections, cfg.Seed = *pkts, *conns, *seed
+		cfg.Packets, cfg.Connections, cfg.Seed, cfg.ZeroWindowEvery = *pkts, *conns, *seed, *zeroWin
 		var t *capgen.Truth
 		if t, err = capgen.WriteBench(bw, cfg); err == nil {
 			n = t.Packets
