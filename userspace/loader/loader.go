@@ -9,6 +9,7 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/rlimit"
+	"golang.org/x/sys/unix"
 
 	"github.com/flowtap/flowtap/gen"
 	"github.com/flowtap/flowtap/userspace/datapath"
@@ -47,6 +48,11 @@ type Options struct {
 	// NonEthernet marks frames that are not Ethernet: every packet is
 	// punted to the Go engine.
 	NonEthernet bool
+	// OnDemand allocates the entries of the flows and frags maps as they
+	// are inserted (BPF_F_NO_PREALLOC) instead of all at load: a replay
+	// of a small capture then neither waits for nor pins memory for the
+	// whole capacity. The capacity stays exact: an insert beyond it fails.
+	OnDemand bool
 }
 
 // Objects are the loaded program and maps. Close releases them.
@@ -75,6 +81,10 @@ func Load(opts Options) (*Objects, error) {
 	specs.Flows.MaxEntries = orDefault(opts.FlowCapacity, DefaultFlowCapacity)
 	specs.Frags.MaxEntries = orDefault(opts.FragCapacity, DefaultFragCapacity)
 	specs.Packets.MaxEntries = orDefault(opts.RingBytes, DefaultRingBytes)
+	if opts.OnDemand {
+		specs.Flows.Flags |= unix.BPF_F_NO_PREALLOC
+		specs.Frags.Flags |= unix.BPF_F_NO_PREALLOC
+	}
 	o := &Objects{}
 	if err := spec.LoadAndAssign(&o.FlowtapObjects, nil); err != nil {
 		var ve *ebpf.VerifierError

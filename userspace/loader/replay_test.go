@@ -9,6 +9,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"golang.org/x/sys/unix"
 
+	"github.com/flowtap/flowtap/gen"
 	"github.com/flowtap/flowtap/userspace/loader"
 )
 
@@ -92,5 +93,52 @@ func TestFlowIndLast(t *testing.T) {
 	}
 	if last, _ = o.FlowIndLast(); r2.FlowInd != 42 || last != 42 {
 		t.Errorf("after setting 41: flowInd %d, counter %d; want 42 and 42", r2.FlowInd, last)
+	}
+}
+
+// TestCapacityExact fills a 4-direction flows map, preallocated or
+// allocated on demand: the fifth new flow is refused (PUNT_FLOW_FULL), and
+// after a deletion the next one fits again. The bpf engine relies on the
+// map refusing exactly when T2's table would evict.
+func TestCapacityExact(t *testing.T) {
+	for _, onDemand := range []bool{false, true} {
+		t.Run(map[bool]string{false: "prealloc", true: "on-demand"}[onDemand], func(t *testing.T) {
+			pinThread(t, 0)
+			o := load(t, loader.Options{Datapath: t2Defaults, Replay: true, FlowCapacity: 4, OnDemand: onDemand})
+			run := func(port uint16) loader.Result {
+				t.Helper()
+				f := frame(t, eth(layers.EthernetTypeIPv4), ip4(ipA, ipB, layers.IPProtocolUDP), udp(port, 53))
+				r, err := o.RunPacket(f, uint64(port))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return r
+			}
+			for p := uint16(1); p <= 4; p++ {
+				if r := run(p); r.Created != 1 {
+					t.Fatalf("flow %d of 4: created %d, punt %d", p, r.Created, r.Punt)
+				}
+			}
+			r := run(5)
+			if r.Punt != uint32(gen.FlowtapPuntReasonPUNT_FLOW_FULL) || r.Created != 0 {
+				t.Fatalf("fifth flow: punt %d created %d, want PUNT_FLOW_FULL", r.Punt, r.Created)
+			}
+			flows, err := o.ReadFlows()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k := range flows {
+				if err := o.Flows.Delete(&k); err != nil {
+					t.Fatal(err)
+				}
+				break
+			}
+			if r := run(6); r.Created != 1 {
+				t.Errorf("after a deletion: created %d, punt %d; want a new flow", r.Created, r.Punt)
+			}
+			if r := run(7); r.Punt != uint32(gen.FlowtapPuntReasonPUNT_FLOW_FULL) {
+				t.Errorf("full again: punt %d, want PUNT_FLOW_FULL", r.Punt)
+			}
+		})
 	}
 }
