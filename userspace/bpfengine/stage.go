@@ -65,6 +65,7 @@ func New(opts Options) (*Stage, error) {
 		FragCapacity: uint32(capacity),
 		Replay:       true,
 		NonEthernet:  opts.LinkType != datapath.LinkEthernet,
+		OnDemand:     true,
 	})
 	if err != nil {
 		return nil, err
