@@ -12,6 +12,7 @@ import (
 	"github.com/flowtap/flowtap/plugins"
 	"github.com/flowtap/flowtap/plugins/api"
 	"github.com/flowtap/flowtap/plugins/txtsink"
+	"github.com/flowtap/flowtap/userspace/bpfengine"
 	"github.com/flowtap/flowtap/userspace/capture"
 	"github.com/flowtap/flowtap/userspace/datapath"
 	"github.com/flowtap/flowtap/userspace/engine"
@@ -27,10 +28,6 @@ type outputs struct {
 
 // runOffline analyses the capture cfg.Read and returns the exit code.
 func runOffline(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.Logger) int {
-	if cfg.Engine == "bpf" {
-		log.Error("--engine bpf is not available yet: the offline replay through the XDP program is being built")
-		return exitUsage
-	}
 	start := time.Now()
 	rd, err := capture.Open(cfg.Read)
 	if err != nil {
@@ -46,6 +43,16 @@ func runOffline(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.Lo
 		}
 	}
 	defer db.Close()
+	var stage *bpfengine.Stage
+	if cfg.Engine == "bpf" {
+		// Loaded before any output exists, on this goroutine, which the
+		// stage pins to one CPU until it is closed.
+		if stage, err = openStage(cfg, rd); err != nil {
+			log.Error(bpfNeeds, "err", err)
+			return exitUsage
+		}
+		defer stage.Close()
+	}
 	out, set, err := openOutputs(cfg, db, stdout)
 	if err != nil {
 		log.Error("cannot create outputs", "err", err)
@@ -53,6 +60,9 @@ func runOffline(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.Lo
 	}
 	eng := engine.New(engineConfig(cfg), set, out.flows, packetWriter(out))
 	eng.SetSnaplen(rd.Snaplen())
+	if stage != nil {
+		eng.SetStage(stage)
+	}
 	readErr := readAll(ctx, rd, eng)
 	elapsed := time.Since(start)
 	outErr := eng.Finish()
@@ -68,6 +78,7 @@ func runOffline(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.Lo
 		}
 	}
 	sum := summary(cfg, rd, eng, set, start, elapsed)
+	stageErr := stageReport(stage, sum)
 	if readErr != nil {
 		sum.Warnings = append(sum.Warnings, "[ERR] "+readErr.Error()+" (everything before it was processed and written)")
 	}
@@ -78,6 +89,9 @@ func runOffline(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.Lo
 	case outErr != nil:
 		log.Error("cannot write output", "err", outErr)
 		return exitOutput
+	case stageErr != nil:
+		log.Error("the kernel side failed: the outputs may be inexact", "err", stageErr)
+		return exitUsage
 	case readErr != nil:
 		log.Error("input ended early", "file", cfg.Read, "err", readErr)
 		return exitTruncated
