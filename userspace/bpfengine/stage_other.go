@@ -13,9 +13,9 @@ import (
 
 // Options configures the kernel side of one run (Linux only).
 type Options struct {
-	Datapath datapath.Config
-	Capacity int
-	LinkType uint32
+	Datapath datapath.Config // the per-packet knobs
+	Capacity int             // the engine's flow table size in directions
+	LinkType uint32          // the capture's link type
 }
 
 // Stage exists on Linux only; New always fails elsewhere.
