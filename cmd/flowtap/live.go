@@ -85,7 +85,7 @@ func runLive(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.Logge
 	}
 	r := &liveRun{cfg: cfg, log: log, dev: dev}
 	defer r.close()
-	if code := r.setup(stdout); code != exitOK {
+	if code := r.load(); code != exitOK {
 		return code
 	}
 	warn, restore := vlanOffload(dev, cfg.VLANOffloadOff, log)
@@ -97,13 +97,17 @@ func runLive(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.Logge
 		log.Error("cannot capture live", "ifname", cfg.Iface, "err", err)
 		return exitInput
 	}
+	if code := r.outputs(stdout); code != exitOK {
+		return code
+	}
 	r.capture(ctx)
 	return r.finish(stdout)
 }
 
-// setup loads the program and builds the Go side: outputs, engine, ring
-// reader and sweeper. Nothing is attached yet.
-func (r *liveRun) setup(stdout io.Writer) int {
+// load loads the program and what reads it: the ring buffer, the
+// flowInd counter for punted flows, the geo database. Nothing is attached
+// and no file is created yet.
+func (r *liveRun) load() int {
 	cfg := r.cfg
 	r.snaplen = maxSnap
 	if cfg.SnapLen > 0 && cfg.SnapLen < maxSnap {
@@ -119,6 +123,14 @@ func (r *liveRun) setup(stdout io.Writer) int {
 		r.log.Error("cannot load the xdp program", "err", err)
 		return exitInput
 	}
+	if r.stage, err = newPuntStage(r.objs, engineConfig(cfg).Datapath); err != nil {
+		r.log.Error("cannot prepare the punted-packet path", "err", err)
+		return exitInput
+	}
+	if r.src, err = ring.Open(r.objs.Packets, ring.DefaultBatchDelay); err != nil {
+		r.log.Error("cannot read the ring buffer", "err", err)
+		return exitInput
+	}
 	r.db = geo.NewBuiltin()
 	if cfg.GeoIP != "" {
 		if r.db, err = geo.Open(cfg.GeoIP); err != nil {
@@ -126,29 +138,27 @@ func (r *liveRun) setup(stdout io.Writer) int {
 			return exitInput
 		}
 	}
+	return exitOK
+}
+
+// outputs creates the files and the Go side: engine, ring reader and
+// sweeper. Packets that arrive meanwhile wait in the maps and the ring.
+func (r *liveRun) outputs(stdout io.Writer) int {
+	cfg := r.cfg
 	// The output prefix comes from the interface name like a file's from
 	// its path; the trailing dot keeps "eth0.100" whole (no extension).
 	named := *cfg
 	named.Read = cfg.Iface + "."
+	var err error
 	if r.out, r.set, err = openOutputs(&named, r.db, stdout); err != nil {
 		r.log.Error("cannot create outputs", "err", err)
 		return exitOutput
 	}
 	r.eng = engine.New(engineConfig(cfg), r.set, r.out.flows, nil)
 	r.eng.SetSnaplen(r.snaplen)
-	stage, err := newPuntStage(r.objs, engineConfig(cfg).Datapath)
-	if err != nil {
-		r.log.Error("cannot prepare the punted-packet path", "err", err)
-		return exitInput
-	}
-	r.stage = stage
-	r.eng.SetStage(stage)
+	r.eng.SetStage(r.stage)
 	r.sink = &liveSink{eng: r.eng, pcapd: r.set.Pcapd, snaplen: r.snaplen}
 	r.conv = ktime.NewConverter(ktime.System{}, ktime.DefaultInterval)
-	if r.src, err = ring.Open(r.objs.Packets); err != nil {
-		r.log.Error("cannot read the ring buffer", "err", err)
-		return exitInput
-	}
 	r.reader = ring.New(r.src, r.conv, r.sink, r.log)
 	r.sweeper = sweep.New(sweep.NewKernel(r.objs.Flows, r.objs.Frags), r.conv, r.sink.Emit, r.log)
 	return exitOK

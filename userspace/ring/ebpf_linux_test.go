@@ -33,7 +33,7 @@ func TestKernelRing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer o.Close()
-	src, err := Open(o.Packets)
+	src, err := Open(o.Packets, DefaultBatchDelay)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -105,6 +105,7 @@ func (s *Sweeper) Flush() (int, error) {
 }
 
 func (s *Sweeper) pass(all bool) (int, error) {
+	began := time.Now()
 	now := s.clock.Now()
 	var err error
 	s.snap, err = s.src.Snapshot(s.snap[:0])
@@ -134,6 +135,7 @@ func (s *Sweeper) pass(all bool) (int, error) {
 			n++
 		}
 	}
+	s.log.Debug("flow sweep", "flows", len(s.snap), "ended", n, "flush", all, "took", time.Since(began))
 	return n, nil
 }
 
