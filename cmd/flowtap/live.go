@@ -113,6 +113,9 @@ func (r *liveRun) load() int {
 	if cfg.SnapLen > 0 && cfg.SnapLen < maxSnap {
 		r.snaplen = uint32(cfg.SnapLen)
 	}
+	if cfg.SnapLen > maxSnap {
+		r.log.Warn("--snaplen above the program's copy limit: extracted packets are cut there", "snaplen", cfg.SnapLen, "limit", maxSnap)
+	}
 	var err error
 	r.objs, err = loader.Load(loader.Options{
 		Datapath:     engineConfig(cfg).Datapath,
