@@ -82,9 +82,10 @@ func Lines(k []uint64, c *Counters, leftFlows, leftFrags int) []string {
 	add(get(gen.FlowtapCounterIdCNT_PACKETS) != c.Run,
 		"%d packets run through xdp_flowtap with BPF_PROG_RUN (kernel count %d); %d not run: %d shorter than an Ethernet header, %d larger than a page, %d of another link type",
 		c.Run, get(gen.FlowtapCounterIdCNT_PACKETS), c.NotRunShort+c.NotRunBig+c.NotRunLink, c.NotRunShort, c.NotRunBig, c.NotRunLink)
-	add(false, "kernel: %d flow directions created, %d packets without flow, %d frames shorter than an Ethernet header, %d later fragments without their first, %d flow-map inserts refused",
+	add(false, "kernel: %d flow directions created, %d packets without flow, %d frames shorter than an Ethernet header, %d later fragments without their first, %d flow-map inserts refused, %d copies cut by the snap length, %d punted packets copied to the ring",
 		get(gen.FlowtapCounterIdCNT_FLOWS_CREATED), get(gen.FlowtapCounterIdCNT_NO_FLOW), get(gen.FlowtapCounterIdCNT_ERR_PARSE_ETH),
-		get(gen.FlowtapCounterIdCNT_FRAG_HEAD_MISSING), get(gen.FlowtapCounterIdCNT_ERR_FLOW_FULL))
+		get(gen.FlowtapCounterIdCNT_FRAG_HEAD_MISSING), get(gen.FlowtapCounterIdCNT_ERR_FLOW_FULL),
+		get(gen.FlowtapCounterIdCNT_SNAP_CUT), get(gen.FlowtapCounterIdCNT_PUNT_COPIED))
 	add(false, "%d packets punted to the Go datapath%s; %d flow directions created there",
 		c.Punted, puntList(get), c.GoFlows)
 	sel, cop, drop := get(gen.FlowtapCounterIdCNT_DUMP_SELECTED), get(gen.FlowtapCounterIdCNT_DUMP_COPIED), get(gen.FlowtapCounterIdCNT_ERR_RB_RESERVE)
@@ -94,8 +95,8 @@ func Lines(k []uint64, c *Counters, leftFlows, leftFrags int) []string {
 		verdict = "DOES NOT HOLD"
 	}
 	add(!ok || drop > 0,
-		"pcapd: %d packets written + %d counted as dropped (ring buffer full) = %d packets selected by the kernel: %s; %d bytes copied; %d more extracted on the Go path",
-		c.RingWritten, drop, sel, verdict, get(gen.FlowtapCounterIdCNT_DUMP_BYTES), c.GoExtracted)
+		"pcapd: %d packets written + %d counted as dropped (ring buffer full) = %d packets selected by the kernel: %s; %d packets (%d bytes) copied to the ring; %d more extracted on the Go path",
+		c.RingWritten, drop, sel, verdict, cop, get(gen.FlowtapCounterIdCNT_DUMP_BYTES), c.GoExtracted)
 	errs := get(gen.FlowtapCounterIdCNT_ERR_FRAG_FULL) + get(gen.FlowtapCounterIdCNT_FRAG_STALE) + get(gen.FlowtapCounterIdCNT_FLOW_RACE) +
 		get(gen.FlowtapCounterIdCNT_ERR_NO_META) + c.ParseMismatch + c.TableMismatch + c.RingMismatch + c.Errors + uint64(leftFlows+leftFrags)
 	add(errs > 0,

@@ -1,6 +1,8 @@
 package bpfengine
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -115,5 +117,23 @@ func TestPuntNames(t *testing.T) {
 			t.Errorf("punt reasons %d and %d are both %q", o, r, n)
 		}
 		seen[n] = r
+	}
+}
+
+// TestLinesShowEveryCounter checks that every kernel counter appears in
+// the report: each is set to a distinct value that must be printed.
+func TestLinesShowEveryCounter(t *testing.T) {
+	k := make([]uint64, gen.FlowtapCounterIdCNT_MAX)
+	for id := range k {
+		k[id] = uint64(1000 + id*7)
+	}
+	text := strings.Join(Lines(k, &Counters{}, 0, 0), "\n")
+	for id, v := range k {
+		if id == int(gen.FlowtapCounterIdCNT_PUNT_BASE) {
+			continue // PUNT_NONE: not a punt
+		}
+		if !regexp.MustCompile(`(^|\D)` + strconv.FormatUint(v, 10) + `(\D|$)`).MatchString(text) {
+			t.Errorf("counter %d (value %d) missing from the report:\n%s", id, v, text)
+		}
 	}
 }
