@@ -352,3 +352,49 @@ func liveCompareReports(t *testing.T, off, live string) {
 		t.Errorf("only %d comparable report lines offline: %q", len(o), o)
 	}
 }
+
+// TestLiveSnaplen checks --snaplen: extracted records are cut to it and
+// keep their original length, and their bytes are the offline records'
+// first bytes.
+func TestLiveSnaplen(t *testing.T) {
+	testenv.RequirePrivileged(t)
+	tcpreplay := testenv.RequireTool(t, "tcpreplay")
+	capture := filepath.Join(testenv.RepoRoot(t), "testdata", "sample.pcap")
+	v := newVethPair(t, "snp")
+	dir := t.TempDir()
+	compressed := filepath.Join(dir, "sample.pcap")
+	frames := liveCompressTimes(t, capture, compressed)
+	offDir := filepath.Join(dir, "offline") + "/"
+	if code, _, stderr := cliRun(t, append([]string{"-r", compressed, "-w", offDir}, liveOptions...)...); code != exitOK {
+		t.Fatalf("offline run: exit %d\n%s", code, stderr)
+	}
+	const snap = 64
+	liveDir := filepath.Join(dir, "live") + "/"
+	args := append([]string{"-i", v.Cap, "-w", liveDir, "-c", strconv.Itoa(frames), "--duration", "60s", "--snaplen", strconv.Itoa(snap)}, liveOptions...)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	res := startLive(t, ctx, v.CapNS, args, nil)
+	liveReplay(t, v, tcpreplay, compressed, frames)
+	if r := <-res; r.code != exitOK {
+		t.Fatalf("live run: exit %d\n%s", r.code, r.stderr)
+	}
+	off := testenv.ReadPcapFrames(t, offDir+"sample_pcapd.pcap")
+	live := testenv.ReadPcapFrames(t, liveDir+v.Cap+"_pcapd.pcap")
+	if len(off.Frames) == 0 || len(live.Frames) != len(off.Frames) {
+		t.Fatalf("pcapd: %d records live, %d offline (want the same, at least one)", len(live.Frames), len(off.Frames))
+	}
+	cut := 0
+	for i, o := range off.Frames {
+		l := live.Frames[i]
+		want := o.Data[:min(len(o.Data), snap)]
+		if string(l.Data) != string(want) || l.Info.Length != o.Info.Length {
+			t.Errorf("record %d: live %d of %d bytes, want the first %d of the offline record's %d", i+1, len(l.Data), l.Info.Length, len(want), o.Info.Length)
+		}
+		if len(o.Data) > snap {
+			cut++
+		}
+	}
+	if cut == 0 {
+		t.Fatalf("no extracted packet is longer than %d bytes: the test checks nothing", snap)
+	}
+}
