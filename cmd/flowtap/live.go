@@ -73,7 +73,8 @@ func runLive(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.Logge
 		log.Error("cannot capture live", "ifname", cfg.Iface, "err", err)
 		return exitInput
 	}
-	if err := checkExisting(dev, cfg.ForceAttach, log); err != nil {
+	otherID, otherMode, err := existingXDP(dev, cfg.ForceAttach)
+	if err != nil {
 		log.Error("cannot capture live", "ifname", cfg.Iface, "err", err)
 		if errors.Is(err, errInUse) {
 			return exitUsage
@@ -92,6 +93,12 @@ func runLive(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.Logge
 	defer restore()
 	if warn != "" {
 		r.warnings = append(r.warnings, warn)
+	}
+	if otherID != 0 {
+		if err := replaceExisting(dev, otherID, otherMode, log); err != nil {
+			log.Error("cannot capture live", "ifname", cfg.Iface, "err", err)
+			return exitInput
+		}
 	}
 	if err := r.attach(); err != nil {
 		log.Error("cannot capture live", "ifname", cfg.Iface, "err", err)

@@ -18,20 +18,23 @@ import (
 // errInUse refuses to replace another XDP program (exit 1).
 var errInUse = errors.New("xdp program in use")
 
-// checkExisting refuses an interface that already runs an XDP program,
-// unless force is set: then that program is detached first.
-func checkExisting(dev *netdev.Device, force bool, log *slog.Logger) error {
+// existingXDP returns the XDP program the interface already runs (id 0:
+// none). Without force such a program is refused.
+func existingXDP(dev *netdev.Device, force bool) (uint32, netdev.XDPMode, error) {
 	id, mode, err := dev.XDP()
 	if err != nil {
-		return err
+		return 0, mode, err
 	}
-	if id == 0 {
-		return nil
-	}
-	if !force {
-		return fmt.Errorf("%w: interface %s already runs XDP program id %d in %s mode; flowtap replaces it only with --force-attach",
+	if id != 0 && !force {
+		return id, mode, fmt.Errorf("%w: interface %s already runs XDP program id %d in %s mode; flowtap replaces it only with --force-attach",
 			errInUse, dev.Name, id, mode)
 	}
+	return id, mode, nil
+}
+
+// replaceExisting detaches program id (--force-attach); flowtap's own
+// program is loaded by then, so the interface is bare only for a moment.
+func replaceExisting(dev *netdev.Device, id uint32, mode netdev.XDPMode, log *slog.Logger) error {
 	if err := detachExisting(dev, id, mode); err != nil {
 		return fmt.Errorf("replace XDP program id %d on %s: %w", id, dev.Name, err)
 	}
