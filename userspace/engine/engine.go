@@ -132,14 +132,23 @@ func (e *Engine) packet(pkt *capture.Packet, m *datapath.Meta, h uint32) {
 	iat := int64(ts - f.State.LastNs)
 	r := datapath.Update(&f.State, oppState, m, ts, isNew, &e.cfg.Datapath)
 	e.table.Seen(f)
+	e.account(pkt, m, f, &r, pkt, iat)
+}
+
+// account does the work after a packet updated flow f, for both flow
+// stages: the global flowStat register, tcpWin's counter, pcapd (extract
+// is the packet to write, nil when its copy was lost), force mode, the
+// A/B counters and packet mode.
+func (e *Engine) account(pkt *capture.Packet, m *datapath.Meta, f *flowtable.Flow, r *datapath.Result, extract *capture.Packet, iat int64) {
+	s := &e.stats
 	// T2_SET_STATUS puts flow bits in the global register too; bit 0,
 	// PENDING and HDOVRN are set on flows only.
-	e.stats.Global |= m.Status | f.State.Status&^(datapath.StatInvert|datapath.StatFragPending|datapath.StatHdrOverrun)
+	s.Global |= m.Status | f.State.Status&^(datapath.StatInvert|datapath.StatFragPending|datapath.StatHdrOverrun)
 	if r.LowWin {
 		s.LowWinPkts++
 	}
-	if r.Dump {
-		if err := e.set.Pcapd.WritePacket(pkt, e.snaplen); err != nil && e.err == nil {
+	if r.Dump && extract != nil {
+		if err := e.set.Pcapd.WritePacket(extract, e.snaplen); err != nil && e.err == nil {
 			e.err = err
 		}
 	}

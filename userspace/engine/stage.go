@@ -53,8 +53,7 @@ func (e *Engine) SetStage(s Stage) { e.stage = s }
 
 // stagePacket runs the flow stage and the accounting after it for one
 // parsed, non-empty packet: the tail of packet, with the flow work done by
-// e.stage. The Go path keeps its own inline copy of this accounting for
-// speed; the differential test of --engine go and bpf guards the two.
+// e.stage; both share account.
 func (e *Engine) stagePacket(pkt *capture.Packet, m *datapath.Meta, h uint32) {
 	s := &e.stats
 	o := e.stage.Packet(e.table, pkt, m, h, e.emit)
@@ -70,26 +69,5 @@ func (e *Engine) stagePacket(pkt *capture.Packet, m *datapath.Meta, h uint32) {
 		e.countFrag(m)
 	}
 	e.table.Seen(f)
-	s.Global |= m.Status | f.State.Status&^(datapath.StatInvert|datapath.StatFragPending|datapath.StatHdrOverrun)
-	r := &o.Result
-	if r.LowWin {
-		s.LowWinPkts++
-	}
-	if r.Dump && o.Extract != nil {
-		if err := e.set.Pcapd.WritePacket(o.Extract, e.snaplen); err != nil && e.err == nil {
-			e.err = err
-		}
-	}
-	if r.Remove {
-		e.toRemove = append(e.toRemove, f.Key)
-		s.ForcedFlows++
-	}
-	if f.State.Status&datapath.StatInvert != 0 {
-		s.BPackets++
-		s.BBytes += uint64(pkt.CapLen)
-	} else {
-		s.APackets++
-		s.ABytes += uint64(pkt.CapLen)
-	}
-	e.writePacketLine(pkt, m, f, o.IATNs)
+	e.account(pkt, m, f, &o.Result, o.Extract, o.IATNs)
 }
