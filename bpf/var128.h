@@ -5,7 +5,8 @@
  * 64x64->128 multiply nor a 128-bit divide, so a value is two __u64, the
  * product is built from 32-bit halves and the division is Knuth's
  * algorithm D on 32-bit digits (the one Go's math/bits.Div64 uses), whose
- * two correction loops are bounded by MAX_DIV_FIX.
+ * two correction loops are bounded by MAX_DIV_FIX, with a shortcut for
+ * the divisors below 2^32 that packet counts are.
  */
 #ifndef FLOWTAP_VAR128_H
 #define FLOWTAP_VAR128_H
@@ -139,12 +140,32 @@ static __always_inline __u64 div128_64(__u64 u1, __u64 u0, __u64 v)
 	return q1 * b + q0;
 }
 
-/* u128_div returns a / n, truncated, for n > 0. */
+/*
+ * u128_div returns a / n, truncated, for n > 0. n is a packet count, so
+ * below 2^32 in practice: the quotient is then long division on 32-bit
+ * digits with native 64-bit divisions (each partial dividend, remainder
+ * < n followed by one digit, fits 64 bits), and a single division when
+ * a.hi is 0. Both give exactly Knuth's quotient, which stays for larger n.
+ */
 static __always_inline struct u128 u128_div(struct u128 a, __u64 n)
 {
-	struct u128 q = {.hi = a.hi / n};
+	struct u128 q = {.hi = 0};
+	__u64 r, t;
 
-	q.lo = div128_64(a.hi % n, a.lo, n);
+	if (a.hi == 0) {
+		q.lo = a.lo / n;
+		return q;
+	}
+	q.hi = a.hi / n;
+	r = a.hi % n;
+	if (n >> 32) {
+		q.lo = div128_64(r, a.lo, n);
+		return q;
+	}
+	t = r << 32 | a.lo >> 32;
+	q.lo = t / n << 32;
+	t = (t % n) << 32 | (a.lo & 0xffffffff);
+	q.lo |= t / n;
 	return q;
 }
 
