@@ -20,6 +20,8 @@
 #include "types.h"
 #include "config.h"
 #include "parse.h"
+#include "maps.h"
+#include "keys.h"
 #include "var128.h"
 #include "tcpstates.h"
 
@@ -29,6 +31,8 @@ enum update_bit {
 	UPD_LOW_WIN = 0x2,   /* ... with a window below the threshold */
 	UPD_REMOVE = 0x4,    /* force mode: remove the flow */
 	UPD_DUMP = 0x8,      /* pcapd selected the packet */
+	UPD_OPP_LOOKED = 0x10, /* the update looked the opposite direction up */
+	UPD_OPP_FOUND = 0x20,  /* ... and it exists */
 };
 
 /* status_set ors bits into st->status atomically. Returns nothing. */
@@ -210,27 +214,31 @@ static __always_inline __u32 tcp_win(struct flow_state *st, const struct pkt_met
 
 /*
  * pcapd_select applies pcapd's sticky per-flow selection (datapath
- * pcapdSelect; section 7.5). Returns 1 when this packet is extracted.
+ * pcapdSelect; section 7.5); o resolves the opposite direction for
+ * PD_OPP. Returns 1 when this packet is extracted.
  */
-static __always_inline int pcapd_select(struct flow_state *st, struct flow_state *opp)
+static __always_inline int pcapd_select(struct flow_state *st, struct opp_ref *o)
 {
 	int alarm = (st->status & FS_ALARM) != 0;
+	struct flow_state *opp;
 
 	if (alarm == (pd_eq != 0)) {
 		st->dump = 1;
-		if (pd_opp && opp)
+		if (pd_opp && (opp = opp_get(o)))
 			opp->dump = 1;
 	}
 	return st->dump != 0;
 }
 
 /*
- * update_flow applies packet m, captured at ts, to flow direction st; opp
- * is the opposite direction or NULL, is_new is set for the packet that
- * created st (datapath.Update). Returns enum result_flag bits (UPD_DUMP,
- * UPD_LOW_WIN, UPD_TCP_COUNT, UPD_REMOVE).
+ * update_flow applies packet m, captured at ts, to flow direction st; o
+ * resolves the opposite direction when a step needs it, is_new is set for
+ * the packet that created st (datapath.Update, which is given the
+ * opposite always: the steps that do not use it give the same result).
+ * Returns enum update_bit bits (UPD_DUMP, UPD_LOW_WIN, UPD_TCP_COUNT,
+ * UPD_REMOVE).
  */
-static __always_inline __u32 update_flow(struct flow_state *st, struct flow_state *opp, const struct pkt_meta *m, __u64 ts, int is_new)
+static __always_inline __u32 update_flow(struct flow_state *st, struct opp_ref *o, const struct pkt_meta *m, __u64 ts, int is_new)
 {
 	__u32 res = 0;
 	__u64 prev;
@@ -250,10 +258,10 @@ static __always_inline __u32 update_flow(struct flow_state *st, struct flow_stat
 	basic_stats(st, m, ts, prev);
 	if (m->l4_proto == PROTO_TCP && !m->l2_flow) {
 		if (m->tcp_valid)
-			tcp_states(st, opp, m);
+			tcp_states(st, o, m);
 		res = tcp_win(st, m);
 	}
-	if (pcapd_select(st, opp))
+	if (pcapd_select(st, o))
 		res |= UPD_DUMP;
 	return res;
 }
@@ -261,14 +269,27 @@ static __always_inline __u32 update_flow(struct flow_state *st, struct flow_stat
 /*
  * flowtap_update is update_flow as a verification unit (see flowtap_ipv4):
  * the TCP state machine and the 128-bit arithmetic are verified once,
- * not once per path of the flow lookup. st and m must not be NULL.
- * Returns enum update_bit bits.
+ * not once per path of the flow lookup. st is the flow of key key (which
+ * for a fragment is not s->m.key); s holds the packet and the scratch
+ * reverse key. Returns enum update_bit bits, with UPD_OPP_LOOKED when the
+ * opposite was looked up and UPD_OPP_FOUND when it exists.
  */
-__noinline int flowtap_update(struct flow_state *st, struct flow_state *opp, struct pkt_meta *m, __u64 ts, int is_new)
+__noinline int flowtap_update(struct flow_state *st, struct scratchpad *s, const struct flow_key *key, __u64 ts, int is_new)
 {
-	if (!st || !m)
+	struct opp_ref o = {.p = NULL, .done = 0};
+	__u32 res;
+
+	if (!st || !s || !key)
 		return 0;
-	return update_flow(st, opp, m, ts, is_new);
+	o.rev = &s->rev;
+	o.key = key;
+	o.l2 = s->m.l2_flow;
+	res = update_flow(st, &o, &s->m, ts, is_new);
+	if (o.done)
+		res |= UPD_OPP_LOOKED;
+	if (o.p)
+		res |= UPD_OPP_FOUND;
+	return res;
 }
 
 #endif /* FLOWTAP_DATAPATH_H */

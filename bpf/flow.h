@@ -6,7 +6,7 @@
  * and 4). Expiry is not here: userspace sweeps the flows map.
  *
  * The kernel keeps no links between directions: the opposite of a flow is
- * found by looking up its reversed key, each packet. The flow table links
+ * found by looking up its reversed key (keys.h). The flow table links
  * a new direction to an existing reverse one at creation and removes
  * both together, so the two are always the same flow.
  */
@@ -18,6 +18,7 @@
 #include "types.h"
 #include "config.h"
 #include "maps.h"
+#include "keys.h"
 #include "datapath.h"
 
 #ifndef EEXIST
@@ -40,41 +41,6 @@ static __always_inline void count_add(__u32 id, __u64 n)
 
 	if (v)
 		*v += n;
-}
-
-/* key_copy copies a flow key. Returns nothing. */
-static __always_inline void key_copy(struct flow_key *dst, const struct flow_key *src)
-{
-	__builtin_memcpy(dst, src, sizeof(*dst));
-}
-
-/* keys_equal returns 1 when a and b are the same key, else 0. */
-static __always_inline int keys_equal(const struct flow_key *a, const struct flow_key *b)
-{
-	const __u16 *x = (const __u16 *)a, *y = (const __u16 *)b;
-
-#pragma unroll
-	for (int i = 0; i < (int)(sizeof(*a) / 2); i++)
-		if (x[i] != y[i])
-			return 0;
-	return 1;
-}
-
-/*
- * reverse_key writes k with its endpoints swapped into r: IPs and ports,
- * and the MACs of an L2 flow (flowtable reverseKey). Returns nothing.
- */
-static __always_inline void reverse_key(struct flow_key *r, const struct flow_key *k, int l2)
-{
-	key_copy(r, k);
-	__builtin_memcpy(r->src_ip, k->dst_ip, 16);
-	__builtin_memcpy(r->dst_ip, k->src_ip, 16);
-	r->src_port = k->dst_port;
-	r->dst_port = k->src_port;
-	if (l2) {
-		copy6(r->eth_src, k->eth_dst);
-		copy6(r->eth_dst, k->eth_src);
-	}
 }
 
 /*

@@ -2,7 +2,8 @@
 /*
  * tcpstates.h: T2's per-direction TCP state machine (tcpStates plugin,
  * t2-semantics.md section 7.3), the twin of userspace/datapath
- * tcpstates.go. opp, the opposite direction, may be NULL. The machine
+ * tcpstates.go. opp, the opposite direction, may be NULL; tcp_states
+ * looks it up only for the transitions that read or write it. The machine
  * writes both directions without atomics: when the two directions of one
  * connection are processed on two CPUs at the same instant, the result is
  * that of one of the two orders, not a blend guaranteed to match T2.
@@ -12,6 +13,7 @@
 
 #include "types.h"
 #include "parse.h"
+#include "keys.h"
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -154,17 +156,41 @@ static __always_inline void tcp_established(struct flow_state *st, struct flow_s
 }
 
 /*
- * tcp_states runs the state machine for a first fragment with at least 14
- * captured bytes of TCP header (m->tcp_valid). Returns nothing.
+ * uses_opp reports whether the transition of a direction in state with
+ * flags f reads or writes the opposite direction: everything in NEW and
+ * CLOSING; in ESTABLISHED anything but a plain ACK without FIN and RST;
+ * in CLOSED an RST. Returns 1 or 0.
  */
-static __always_inline void tcp_states(struct flow_state *st, struct flow_state *opp, const struct pkt_meta *m)
+static __always_inline int uses_opp(__u8 state, __u8 f)
+{
+	switch (state) {
+	case TCP_STATE_NEW:
+	case TCP_STATE_CLOSING:
+		return 1;
+	case TCP_STATE_ESTABLISHED:
+		return (f & (TCP_SYN | TCP_ACK)) != TCP_ACK || (f & (TCP_FIN | TCP_RST));
+	case TCP_STATE_CLOSED:
+		return (f & TCP_RST) != 0;
+	}
+	return 0;
+}
+
+/*
+ * tcp_states runs the state machine for a first fragment with at least 14
+ * captured bytes of TCP header (m->tcp_valid); o resolves the opposite
+ * direction when the transition needs it (uses_opp). Returns nothing.
+ */
+static __always_inline void tcp_states(struct flow_state *st, struct opp_ref *o, const struct pkt_meta *m)
 {
 	const __u8 done = TCP_BIT_FIN_SEEN | TCP_BIT_FIN_ACKD;
-	__u8 f = m->tcp_flags;
+	__u8 f = m->tcp_flags, state = st->tcp_state;
+	struct flow_state *opp = NULL;
 
 	if ((f & TCP_ALL) == TCP_ALL || (f & TCP_ALL) == 0) /* XMAS or NULL scan */
 		st->tcp_anomaly |= TCP_A_EVIL;
-	switch (st->tcp_state) {
+	if (uses_opp(state, f))
+		opp = opp_get(o);
+	switch (state) {
 	case TCP_STATE_NEW:
 		tcp_new(st, opp, m);
 		break;

@@ -316,7 +316,7 @@ struct pkt_result {
 	__u8 l4_proto;
 	__u8 flow;      /* a flow was updated: key and flow_ind are valid */
 	__u8 created;   /* the packet created the flow */
-	__u8 opp;       /* the opposite direction exists */
+	__u8 opp;       /* the opposite direction exists (live: only when the update looked it up) */
 	__u8 no_flow;   /* the packet belongs to no flow */
 	__u8 via_frag;  /* non-first fragment matched by the fragment table: no LRU touch */
 	__u8 headless;  /* non-first fragment whose first fragment was not seen */

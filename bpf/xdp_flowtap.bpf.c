@@ -26,6 +26,7 @@
 #include "config.h"   /* knobs: flow_timeout_ns, force_mode, pd_*, snap_len, use_meta_ts, tcpwin_thres */
 #include "parse.h"    /* Ethernet/VLAN/IPv4/IPv6/L4 parsing, punt decisions */
 #include "maps.h"     /* flows, frags, counters, results, scratchpads, packets */
+#include "keys.h"     /* reverse keys, the opposite direction looked up on first use */
 #include "datapath.h" /* per-packet update: basicFlow, basicStats, tcpStates, tcpWin (threshold tcpwin_thres) */
 #include "flow.h"     /* lookup/creation, A/B pairing, flowInd, fragment table */
 #include "pcapd.h"    /* ring buffer copy (knobs snap_len, skip_punt_copy) */
@@ -81,8 +82,8 @@ static __always_inline void punt(struct xdp_md *ctx, struct scratchpad *s, struc
  */
 static __always_inline void handle_flow(struct xdp_md *ctx, struct scratchpad *s, struct pkt_result *res, const struct hdr_cursor *c, __u64 ts)
 {
-	struct flow_state *st, *opp = NULL;
-	int is_new = 0;
+	struct flow_state *st;
+	int is_new = 0, opp;
 	__u32 flags;
 
 	st = flow_resolve(s, res, ts, &is_new);
@@ -91,14 +92,17 @@ static __always_inline void handle_flow(struct xdp_md *ctx, struct scratchpad *s
 			punt(ctx, s, res, c, ts);
 		return;
 	}
-	/* The opposite direction, by reverse key; a LAND flow has none. */
-	reverse_key(&s->rev, &res->key, s->m.l2_flow);
-	if (!keys_equal(&s->rev, &res->key))
-		opp = bpf_map_lookup_elem(&flows, &s->rev);
-	flags = flowtap_update(st, opp, &s->m, ts, is_new);
+	flags = flowtap_update(st, s, &res->key, ts, is_new);
+	opp = (flags & UPD_OPP_FOUND) != 0;
+	/*
+	 * Only replay reads results: a live packet whose update did not need
+	 * the opposite direction leaves res->opp unknown (0).
+	 */
+	if (use_meta_ts && !(flags & UPD_OPP_LOOKED))
+		opp = opp_lookup(&s->rev, &res->key, s->m.l2_flow) != NULL;
 	res->flow = 1;
 	res->created = is_new;
-	res->opp = opp != NULL;
+	res->opp = opp;
 	res->flow_ind = st->flow_ind;
 	res->tcp_count = (flags & UPD_TCP_COUNT) != 0;
 	res->low_win = (flags & UPD_LOW_WIN) != 0;
