@@ -14,7 +14,7 @@ func (t *Table) Create(m *datapath.Meta, tsNs uint64, cfg *datapath.Config, emit
 	i := t.alloc()
 	f := t.node(i)
 	// InitFlow clears the state; only the table's own fields are set here.
-	f.Key, f.opp, f.self, f.hash = m.Key, -1, i, t.idx.hash(&m.Key)
+	f.Key, f.opp, f.self, f.hash, f.done = m.Key, -1, i, t.idx.hash(&m.Key), false
 	datapath.InitFlow(&f.State, m, tsNs, cfg)
 	t.insert(f.hash, i)
 	t.linkAfter(i, head)

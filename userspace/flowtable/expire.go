@@ -71,16 +71,47 @@ func (t *Table) cycle(s *sentinel, now uint64, emit Emit) {
 // Flush writes and removes every remaining flow, least recently active
 // first; a pair goes when the first of its directions is reached (EOF).
 func (t *Table) Flush(emit Emit) {
-	i := t.lru[tail].prev
-	for i != head {
+	// Every flow goes, so instead of unlinking them one by one (an index
+	// deletion and two LRU updates each) the walk only marks what it
+	// wrote, and the table is reset to empty afterwards. The flows' memory
+	// is untouched until the next Create, so emit's receiver may keep
+	// reading them.
+	for i := t.lru[tail].prev; i != head; i = t.lru[i].prev {
 		if i < t.nMarkers {
-			i = t.lru[i].prev
 			continue
 		}
 		f := t.node(i)
+		if f.done {
+			continue
+		}
 		t.print(f, emit)
-		i = t.remove(f)
+		f.done = true
+		if o := t.Opposite(f); o != nil {
+			o.done = true
+		}
+		if f.State.Status&datapath.StatFragPending != 0 {
+			t.c.GlobalStatus |= datapath.StatFragPending
+			t.c.FragPendingExpired++
+		}
 	}
+	t.reset()
+}
+
+// reset empties the table: no live flow, the index and fragment table
+// cleared, the sentinels back in front of the tail in creation order.
+func (t *Table) reset() {
+	clear(t.idx.entries)
+	t.idx.n = 0
+	clear(t.frags)
+	t.lru[head] = link{prev: -1, next: tail}
+	t.lru[tail] = link{prev: head, next: -1}
+	for k := range t.sentinel {
+		t.sentinel[k].notBefore = 0
+		t.linkBefore(t.sentinel[k].slot, tail)
+	}
+	t.free = t.free[:0]
+	t.n = t.nMarkers
+	t.live = 0
 }
 
 // RemoveNow writes and removes f and its opposite (force mode).

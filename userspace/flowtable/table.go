@@ -21,6 +21,7 @@ type Flow struct {
 	opp   int32  // slot of the opposite direction, or -1
 	self  int32  // own slot
 	hash  uint32 // index hash of Key
+	done  bool   // Flush already wrote it (with its opposite)
 }
 
 // link holds a slot's LRU neighbours. The links live apart from the flows
