@@ -4,6 +4,7 @@ SHELL := /bin/bash
 
 GO_VERSION ?= 1.26
 CLANG ?= clang-14
+CLANG_FORMAT ?= clang-format-14
 GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
@@ -60,11 +61,11 @@ bench: build ## flowtap vs tcpdump on a generated 2M-packet capture, plus Go ben
 lint: ## gofmt, go vet, clang-format check of bpf/
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
-	@if command -v clang-format >/dev/null; then clang-format --dry-run --Werror bpf/*.[ch]; else echo "clang-format not installed: bpf/ format not checked"; fi
+	@if command -v $(CLANG_FORMAT) >/dev/null; then $(CLANG_FORMAT) --dry-run --Werror bpf/*.[ch]; else echo "$(CLANG_FORMAT) not installed: bpf/ format not checked"; fi
 
 fmt: ## format Go and bpf/ sources
 	gofmt -w $$(git ls-files '*.go')
-	@if command -v clang-format >/dev/null; then clang-format -i bpf/*.[ch]; fi
+	@if command -v $(CLANG_FORMAT) >/dev/null; then $(CLANG_FORMAT) -i bpf/*.[ch]; fi
 
 ##@ VM
 vagrant-test: ## run check-generated, test and test-privileged in the pinned VM

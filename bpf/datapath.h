@@ -27,10 +27,10 @@
 
 /* update_flow's result bits. */
 enum update_bit {
-	UPD_TCP_COUNT = 0x1, /* tcpWin counted a TCP packet */
-	UPD_LOW_WIN = 0x2,   /* ... with a window below the threshold */
-	UPD_REMOVE = 0x4,    /* force mode: remove the flow */
-	UPD_DUMP = 0x8,      /* pcapd selected the packet */
+	UPD_TCP_COUNT = 0x1,   /* tcpWin counted a TCP packet */
+	UPD_LOW_WIN = 0x2,     /* ... with a window below the threshold */
+	UPD_REMOVE = 0x4,      /* force mode: remove the flow */
+	UPD_DUMP = 0x8,        /* pcapd selected the packet */
 	UPD_OPP_LOOKED = 0x10, /* the update looked the opposite direction up */
 	UPD_OPP_FOUND = 0x20,  /* ... and it exists */
 };
@@ -155,7 +155,8 @@ static __always_inline __u64 iat_mag(__s64 iat, int *neg)
  * basic_stats updates counts, sizes and inter-arrival times (basicStats);
  * prev is the direction's last_ns before this packet. Returns nothing.
  */
-static __always_inline void basic_stats(struct flow_state *st, const struct pkt_meta *m, __u64 ts, __u64 prev)
+static __always_inline void basic_stats(struct flow_state *st, const struct pkt_meta *m, __u64 ts,
+                                        __u64 prev)
 {
 	__u64 x = m->l7_len > 0xffff ? 0xffff : m->l7_len; /* T2 keeps lengths in 16 bits */
 	__u64 n = __sync_fetch_and_add(&st->pkts, 1) + 1;
@@ -165,7 +166,8 @@ static __always_inline void basic_stats(struct flow_state *st, const struct pkt_
 		__s64 iat = (__s64)(ts - prev);
 		int neg, iat_neg;
 
-		running_var(&st->l7_var_hi, &st->l7_var_lo, abs_diff(x << SIZE_SHIFT, mean, &neg), n);
+		running_var(&st->l7_var_hi, &st->l7_var_lo, abs_diff(x << SIZE_SHIFT, mean, &neg),
+		            n);
 		if (iat > st->max_iat_ns)
 			st->max_iat_ns = iat;
 		/* The mean of the previous n-1 IATs (the first is 0) telescopes to (prev - first) / (n-1). */
@@ -238,7 +240,8 @@ static __always_inline int pcapd_select(struct flow_state *st, struct opp_ref *o
  * Returns enum update_bit bits (UPD_DUMP, UPD_LOW_WIN, UPD_TCP_COUNT,
  * UPD_REMOVE).
  */
-static __always_inline __u32 update_flow(struct flow_state *st, struct opp_ref *o, const struct pkt_meta *m, __u64 ts, int is_new)
+static __always_inline __u32 update_flow(struct flow_state *st, struct opp_ref *o,
+                                         const struct pkt_meta *m, __u64 ts, int is_new)
 {
 	__u32 res = 0;
 	__u64 prev;
@@ -274,7 +277,8 @@ static __always_inline __u32 update_flow(struct flow_state *st, struct opp_ref *
  * reverse key. Returns enum update_bit bits, with UPD_OPP_LOOKED when the
  * opposite was looked up and UPD_OPP_FOUND when it exists.
  */
-__noinline int flowtap_update(struct flow_state *st, struct scratchpad *s, const struct flow_key *key, __u64 ts, int is_new)
+__noinline int flowtap_update(struct flow_state *st, struct scratchpad *s,
+                              const struct flow_key *key, __u64 ts, int is_new)
 {
 	struct opp_ref o = {.p = NULL, .done = 0};
 	__u32 res;

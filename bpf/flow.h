@@ -108,7 +108,8 @@ static __always_inline void pair_new_flow(struct scratchpad *s)
  * the map is full: m->punt is then PUNT_FLOW_FULL and res->flow_ind holds
  * the flowInd reserved for the flow, for the Go engine to use.
  */
-static __always_inline struct flow_state *flow_create(struct scratchpad *s, struct pkt_result *res, __u64 ts, int *is_new)
+static __always_inline struct flow_state *flow_create(struct scratchpad *s, struct pkt_result *res,
+                                                      __u64 ts, int *is_new)
 {
 	struct pkt_meta *m = &s->m;
 	long err;
@@ -170,7 +171,8 @@ static __always_inline struct flow_state *frag_owner(struct scratchpad *s, struc
  * the flow pending; any other packet of a pending flow is a fragmentation
  * error. Returns nothing.
  */
-static __always_inline void track_frags(struct scratchpad *s, struct flow_state *st, struct pkt_result *res, int headless)
+static __always_inline void track_frags(struct scratchpad *s, struct flow_state *st,
+                                        struct pkt_result *res, int headless)
 {
 	struct pkt_meta *m = &s->m;
 	struct flow_key *owner;
@@ -212,7 +214,8 @@ static __always_inline void track_frags(struct scratchpad *s, struct flow_state 
  * state, its key in res->key, *is_new for a new flow; NULL when the flow
  * could not be created (m->punt set).
  */
-static __always_inline struct flow_state *flow_resolve(struct scratchpad *s, struct pkt_result *res, __u64 ts, int *is_new)
+static __always_inline struct flow_state *flow_resolve(struct scratchpad *s, struct pkt_result *res,
+                                                       __u64 ts, int *is_new)
 {
 	struct pkt_meta *m = &s->m;
 	struct flow_state *st;

@@ -55,7 +55,8 @@ static __always_inline void reverse_key(struct flow_key *r, const struct flow_ke
  * reversed key is built in *rev), or NULL when it does not exist or k is
  * its own reverse (LAND).
  */
-static __always_inline struct flow_state *opp_lookup(struct flow_key *rev, const struct flow_key *k, int l2)
+static __always_inline struct flow_state *opp_lookup(struct flow_key *rev, const struct flow_key *k,
+                                                     int l2)
 {
 	reverse_key(rev, k, l2);
 	if (keys_equal(rev, k))
@@ -68,7 +69,7 @@ static __always_inline struct flow_state *opp_lookup(struct flow_key *rev, const
  * use: rev is scratch space for the reversed key of key.
  */
 struct opp_ref {
-	struct flow_state *p;     /* valid once done */
+	struct flow_state *p; /* valid once done */
 	struct flow_key *rev;
 	const struct flow_key *key;
 	int l2;

@@ -42,12 +42,12 @@ enum counter_id {
  * state and the derived keys are too big for the 512-byte stack.
  */
 struct scratchpad {
-	struct pkt_meta m;       /* parse result */
-	struct flow_state fresh; /* a new flow before insertion */
-	struct flow_key rev;     /* reverse key of the flow */
-	struct flow_key frag;    /* fragment-table key of the packet */
+	struct pkt_meta m;        /* parse result */
+	struct flow_state fresh;  /* a new flow before insertion */
+	struct flow_key rev;      /* reverse key of the flow */
+	struct flow_key frag;     /* fragment-table key of the packet */
 	struct flow_key frag_old; /* fragment-table key of the pending datagram */
-	struct pkt_record rec;   /* ring record: header, then the bytes */
+	struct pkt_record rec;    /* ring record: header, then the bytes */
 	__u8 bytes[MAX_SNAP];
 };
 
@@ -69,7 +69,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, CNT_MAX);
 	__type(key, enum counter_id); /* counter (4 bytes) */
-	__type(value, __u64); /* events on this CPU */
+	__type(value, __u64);         /* events on this CPU */
 } counters SEC(".maps");
 
 struct {

@@ -59,21 +59,21 @@
 #define PARSE_PUNT (-2)
 
 /* Ethertypes the parser dispatches on. */
-#define ETH_VLAN 0x8100
-#define ETH_QINQ 0x88a8
+#define ETH_VLAN     0x8100
+#define ETH_QINQ     0x88a8
 #define ETH_QINQ_OLD 0x9100
-#define ETH_MPLS 0x8847
-#define ETH_MPLS_MC 0x8848
-#define ETH_PPPOE_D 0x8863
-#define ETH_PPPOE_S 0x8864
-#define ETH_LLDP 0x88cc
-#define ETH_TEB 0x6558
-#define ETH_PPP_GRE 0x880b
-#define ETH_ARP_T 0x0806
-#define ETH_RARP_T 0x8035
-#define ETH_IPV4_T 0x0800
-#define ETH_IPV6_T 0x86dd
-#define ETH_MAX_LEN 1500 /* ethertype values up to this are 802.3 lengths */
+#define ETH_MPLS     0x8847
+#define ETH_MPLS_MC  0x8848
+#define ETH_PPPOE_D  0x8863
+#define ETH_PPPOE_S  0x8864
+#define ETH_LLDP     0x88cc
+#define ETH_TEB      0x6558
+#define ETH_PPP_GRE  0x880b
+#define ETH_ARP_T    0x0806
+#define ETH_RARP_T   0x8035
+#define ETH_IPV4_T   0x0800
+#define ETH_IPV6_T   0x86dd
+#define ETH_MAX_LEN  1500 /* ethertype values up to this are 802.3 lengths */
 
 /* pkt_meta.l3: the flow's IP version (datapath L3None, L3IPv4, L3IPv6). */
 #define L3_NONE 0
@@ -93,18 +93,18 @@ struct hdr_cursor {
 struct pkt_meta {
 	struct flow_key key;
 	enum punt_reason punt; /* PUNT_NONE, or why the Go engine must take the packet */
-	__u64 status;  /* flowStat bits set by this packet */
-	__u32 l7_len;  /* T2 packet->len with PACKETLENGTH=3 */
-	__u32 pad_len; /* Ethernet padding bytes */
-	__u32 cap_len; /* captured bytes of the frame */
-	__u32 frag_id; /* IPv4 ID or IPv6 fragment identification */
+	__u64 status;          /* flowStat bits set by this packet */
+	__u32 l7_len;          /* T2 packet->len with PACKETLENGTH=3 */
+	__u32 pad_len;         /* Ethernet padding bytes */
+	__u32 cap_len;         /* captured bytes of the frame */
+	__u32 frag_id;         /* IPv4 ID or IPv6 fragment identification */
 	__u32 tcp_seq;
 	__u32 tcp_ack;
 	__u16 ipid; /* IPv4 ID (DUPIPID), 0 for IPv6 */
 	__u16 tcp_win;
-	__u16 hdr_cnt;              /* headers counted (uncapped) */
-	__u16 vlans[MAX_VLANS];     /* raw TCIs, outer first */
-	__u8 hdrs[MAX_HDRS];        /* enum hdr_code stack, zero after n_hdrs */
+	__u16 hdr_cnt;          /* headers counted (uncapped) */
+	__u16 vlans[MAX_VLANS]; /* raw TCIs, outer first */
+	__u8 hdrs[MAX_HDRS];    /* enum hdr_code stack, zero after n_hdrs */
 	__u8 n_hdrs;
 	__u8 n_vlans;
 	__u8 l3; /* L3_NONE, L3_IPV4, L3_IPV6 */
@@ -366,10 +366,10 @@ static __always_inline int parse_frame(struct xdp_md *ctx, struct hdr_cursor *c,
 __noinline int flowtap_parse(struct xdp_md *ctx, struct pkt_meta *m, __u32 cap_len, __u32 raw)
 {
 	struct hdr_cursor c = {
-		.data = (void *)(long)ctx->data,
-		.data_end = (void *)(long)ctx->data_end,
-		.cap_len = cap_len,
-		.raw = raw,
+	    .data = (void *)(long)ctx->data,
+	    .data_end = (void *)(long)ctx->data_end,
+	    .cap_len = cap_len,
+	    .raw = raw,
 	};
 
 	if (!m)

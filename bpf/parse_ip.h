@@ -12,25 +12,25 @@
 #include <linux/ipv6.h>
 
 /* IP protocol numbers. */
-#define PROTO_HOPOPTS 0
-#define PROTO_ICMP 1
-#define PROTO_IGMP 2
-#define PROTO_IPIP 4
-#define PROTO_TCP 6
-#define PROTO_UDP 17
-#define PROTO_IPV6 41
-#define PROTO_ROUTING 43
-#define PROTO_FRAG 44
-#define PROTO_GRE 47
-#define PROTO_ESP 50
-#define PROTO_AH 51
-#define PROTO_ICMPV6 58
-#define PROTO_DSTOPTS 60
-#define PROTO_OSPF 89
-#define PROTO_PIM 103
-#define PROTO_SCTP 132
+#define PROTO_HOPOPTS  0
+#define PROTO_ICMP     1
+#define PROTO_IGMP     2
+#define PROTO_IPIP     4
+#define PROTO_TCP      6
+#define PROTO_UDP      17
+#define PROTO_IPV6     41
+#define PROTO_ROUTING  43
+#define PROTO_FRAG     44
+#define PROTO_GRE      47
+#define PROTO_ESP      50
+#define PROTO_AH       51
+#define PROTO_ICMPV6   58
+#define PROTO_DSTOPTS  60
+#define PROTO_OSPF     89
+#define PROTO_PIM      103
+#define PROTO_SCTP     132
 #define PROTO_MOBILITY 135
-#define PROTO_UDPLITE 136
+#define PROTO_UDPLITE  136
 
 #include "tunnel.h" /* which encapsulations the Go parser follows: punt decisions */
 
@@ -92,7 +92,8 @@ static __always_inline void add_hdr_proto(struct pkt_meta *m, __u8 proto)
  * header at off of L3 length l3_len (datapath parser.l3Common). Returns
  * nothing.
  */
-static __always_inline void l3_common(const struct hdr_cursor *c, struct pkt_meta *m, __u32 off, __u32 l3_len)
+static __always_inline void l3_common(const struct hdr_cursor *c, struct pkt_meta *m, __u32 off,
+                                      __u32 l3_len)
 {
 	if (c->cap_len - off < l3_len)
 		m->status |= FS_L3_SNAPLEN;
@@ -108,7 +109,8 @@ static __always_inline void l3_common(const struct hdr_cursor *c, struct pkt_met
  * set_ports stores the ports at l4 in the flow key, host order, and spots
  * SSDP (datapath parser.upnp). Returns 0, or -1 when they are not captured.
  */
-static __always_inline int set_ports(const struct hdr_cursor *c, struct pkt_meta *m, __u32 l4, int upnp)
+static __always_inline int set_ports(const struct hdr_cursor *c, struct pkt_meta *m, __u32 l4,
+                                     int upnp)
 {
 	__u16 s, d;
 
@@ -127,7 +129,8 @@ static __always_inline int set_ports(const struct hdr_cursor *c, struct pkt_meta
  * l4_ports fills the ports and TCP fields of a first (or only) fragment
  * (datapath parser.l4Ports). Returns nothing.
  */
-static __always_inline void l4_ports(const struct hdr_cursor *c, struct pkt_meta *m, __u32 l4, __u32 l3_hdr, __u32 l3_len, __u8 proto)
+static __always_inline void l4_ports(const struct hdr_cursor *c, struct pkt_meta *m, __u32 l4,
+                                     __u32 l3_hdr, __u32 l3_len, __u8 proto)
 {
 	switch (proto) {
 	case PROTO_TCP:
@@ -136,8 +139,8 @@ static __always_inline void l4_ports(const struct hdr_cursor *c, struct pkt_meta
 			m->status |= FS_L4_HDR_SHORT;
 			return;
 		}
-		if (cur_has(c, l4, 14) && !ld32(c, l4 + 4, &m->tcp_seq) && !ld32(c, l4 + 8, &m->tcp_ack) &&
-		    !ld8(c, l4 + 13, &m->tcp_flags))
+		if (cur_has(c, l4, 14) && !ld32(c, l4 + 4, &m->tcp_seq) &&
+		    !ld32(c, l4 + 8, &m->tcp_ack) && !ld8(c, l4 + 13, &m->tcp_flags))
 			m->tcp_valid = 1;
 		if (cur_has(c, l4, 16) && !ld16(c, l4 + 14, &m->tcp_win))
 			m->tcp_win_ok = 1;
@@ -164,7 +167,8 @@ static __always_inline void l4_ports(const struct hdr_cursor *c, struct pkt_meta
  * (datapath parser.l4): snapped tells whether the L3 payload was cut.
  * Returns it in bytes.
  */
-static __always_inline __u32 l4_hdr_len(const struct hdr_cursor *c, __u32 l4, __u8 proto, int snapped, __u32 l4_to_end)
+static __always_inline __u32 l4_hdr_len(const struct hdr_cursor *c, __u32 l4, __u8 proto,
+                                        int snapped, __u32 l4_to_end)
 {
 	__u8 v;
 
@@ -190,7 +194,8 @@ static __always_inline __u32 l4_hdr_len(const struct hdr_cursor *c, __u32 l4, __
  * the IP payload, l3_hdr the IP header length with extension headers,
  * l3_len T2's L3 length. Returns PARSE_DONE.
  */
-static __always_inline int parse_l4(const struct hdr_cursor *c, struct pkt_meta *m, __u32 l4, __u32 l3_hdr, __u32 l3_len, __u8 proto)
+static __always_inline int parse_l4(const struct hdr_cursor *c, struct pkt_meta *m, __u32 l4,
+                                    __u32 l3_hdr, __u32 l3_len, __u8 proto)
 {
 	int snapped = (m->status & FS_L3_SNAPLEN) != 0;
 	__u32 l4_to_end = c->cap_len > l4 ? c->cap_len - l4 : 0;
@@ -221,7 +226,8 @@ static __always_inline int parse_l4(const struct hdr_cursor *c, struct pkt_meta 
  * rest of the frame on the wire when the field is 0 (TSO) or larger
  * (datapath parser.ipv4). Returns it; sets IP_PL_MSMTCH for a zero field.
  */
-static __always_inline __u32 ipv4_l3_len(const struct hdr_cursor *c, struct pkt_meta *m, __u32 off, __u32 hdr_len)
+static __always_inline __u32 ipv4_l3_len(const struct hdr_cursor *c, struct pkt_meta *m, __u32 off,
+                                         __u32 hdr_len)
 {
 	__u32 calc = c->raw > off ? c->raw - off : 0;
 
@@ -292,9 +298,9 @@ static __always_inline int parse_ipv4(struct hdr_cursor *c, struct pkt_meta *m)
 
 /* The IPv6 extension walk's result: where L4 starts and the fragment fields. */
 struct ipv6_ext {
-	__u32 hl;  /* IPv6 header plus extension headers, bytes */
+	__u32 hl; /* IPv6 header plus extension headers, bytes */
 	__u32 frag_id;
-	__u8 nxt;  /* protocol after the last header walked */
+	__u8 nxt; /* protocol after the last header walked */
 	__u8 later;
 	__u8 first;
 	__u8 more;
@@ -305,7 +311,8 @@ struct ipv6_ext {
  * IPv6 header at off (one turn of datapath parser.ipv6's loop). Returns 1
  * to go on, 0 when the chain ends here.
  */
-static __always_inline int ipv6_ext_step(const struct hdr_cursor *c, struct pkt_meta *m, __u32 off, struct ipv6_ext *x)
+static __always_inline int ipv6_ext_step(const struct hdr_cursor *c, struct pkt_meta *m, __u32 off,
+                                         struct ipv6_ext *x)
 {
 	__u32 e = off + x->hl, step;
 	__u8 nxt, len;
@@ -321,14 +328,15 @@ static __always_inline int ipv6_ext_step(const struct hdr_cursor *c, struct pkt_
 			return 0;
 		}
 		add_hdr(m, x->nxt == PROTO_HOPOPTS   ? HDR_HOPOPTS
-			   : x->nxt == PROTO_DSTOPTS ? HDR_DSTOPTS
-			   : x->nxt == PROTO_ROUTING ? HDR_ROUTING
-						     : HDR_MOBILITY);
+		           : x->nxt == PROTO_DSTOPTS ? HDR_DSTOPTS
+		           : x->nxt == PROTO_ROUTING ? HDR_ROUTING
+		                                     : HDR_MOBILITY);
 		step = ((__u32)len + 1) << 3;
 		break;
 	case PROTO_FRAG:
 		add_hdr(m, HDR_FRAGHDR);
-		if (!cur_has(c, e, 8) || ld8(c, e, &nxt) || ld16(c, e + 2, &fo) || ld32(c, e + 4, &x->frag_id)) {
+		if (!cur_has(c, e, 8) || ld8(c, e, &nxt) || ld16(c, e + 2, &fo) ||
+		    ld32(c, e + 4, &x->frag_id)) {
 			m->status |= FS_L4_HDR_SHORT;
 			return 0;
 		}
@@ -359,11 +367,12 @@ static __always_inline int ipv6_ext_step(const struct hdr_cursor *c, struct pkt_
  * state comes back unknown and one path per turn remains. Returns 1 to go
  * on, 0 when the chain ends.
  */
-__noinline int flowtap_ipv6_ext(struct xdp_md *ctx, struct pkt_meta *m, struct ipv6_ext *x, __u32 off)
+__noinline int flowtap_ipv6_ext(struct xdp_md *ctx, struct pkt_meta *m, struct ipv6_ext *x,
+                                __u32 off)
 {
 	struct hdr_cursor c = {
-		.data = (void *)(long)ctx->data,
-		.data_end = (void *)(long)ctx->data_end,
+	    .data = (void *)(long)ctx->data,
+	    .data_end = (void *)(long)ctx->data_end,
 	};
 
 	if (!m || !x || off > MAX_PKT_OFF || x->hl > MAX_PKT_OFF)
@@ -434,7 +443,8 @@ static __always_inline int parse_ipv6(struct xdp_md *ctx, struct hdr_cursor *c, 
  * cursor_at rebuilds a cursor at offset off inside a verification unit.
  * Returns 0, or -1 when off is beyond any Ethernet/VLAN header.
  */
-static __always_inline int cursor_at(struct hdr_cursor *c, struct xdp_md *ctx, __u32 off, __u32 cap_len, __u32 raw)
+static __always_inline int cursor_at(struct hdr_cursor *c, struct xdp_md *ctx, __u32 off,
+                                     __u32 cap_len, __u32 raw)
 {
 	if (off > ETH_HLEN + 4 * MAX_VLAN_SCAN)
 		return -1;
@@ -453,7 +463,8 @@ static __always_inline int cursor_at(struct hdr_cursor *c, struct xdp_md *ctx, _
  * a million instructions). They parse the IP header at off of the frame
  * of ctx into m. Return PARSE_DONE or PARSE_PUNT.
  */
-__noinline int flowtap_ipv4(struct xdp_md *ctx, struct pkt_meta *m, __u32 off, __u32 cap_len, __u32 raw)
+__noinline int flowtap_ipv4(struct xdp_md *ctx, struct pkt_meta *m, __u32 off, __u32 cap_len,
+                            __u32 raw)
 {
 	struct hdr_cursor c;
 
@@ -463,7 +474,8 @@ __noinline int flowtap_ipv4(struct xdp_md *ctx, struct pkt_meta *m, __u32 off, _
 }
 
 /* flowtap_ipv6: see flowtap_ipv4. */
-__noinline int flowtap_ipv6(struct xdp_md *ctx, struct pkt_meta *m, __u32 off, __u32 cap_len, __u32 raw)
+__noinline int flowtap_ipv6(struct xdp_md *ctx, struct pkt_meta *m, __u32 off, __u32 cap_len,
+                            __u32 raw)
 {
 	struct hdr_cursor c;
 

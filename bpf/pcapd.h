@@ -31,7 +31,8 @@
  * under 8 bytes go byte by byte. Returns want, or 0 when the frame is
  * shorter than want (cannot happen for want <= captured).
  */
-static __always_inline __u32 copy_frame(struct scratchpad *s, const struct hdr_cursor *c, __u32 want)
+static __always_inline __u32 copy_frame(struct scratchpad *s, const struct hdr_cursor *c,
+                                        __u32 want)
 {
 	/*
 	 * The loop tests the word count, not want: a test on want would narrow
@@ -109,8 +110,8 @@ static __always_inline int copy_packet(struct scratchpad *s, const struct hdr_cu
 __noinline int flowtap_copy(struct xdp_md *ctx, struct scratchpad *s)
 {
 	struct hdr_cursor c = {
-		.data = (void *)(long)ctx->data,
-		.data_end = (void *)(long)ctx->data_end,
+	    .data = (void *)(long)ctx->data,
+	    .data_end = (void *)(long)ctx->data_end,
 	};
 
 	if (!s)
@@ -123,7 +124,9 @@ __noinline int flowtap_copy(struct xdp_md *ctx, struct scratchpad *s)
  * copy_to_ring fills the record header and copies the packet. Returns 0
  * when written, -1 otherwise.
  */
-static __always_inline int copy_to_ring(struct xdp_md *ctx, struct scratchpad *s, const struct hdr_cursor *c, __u64 ts, __u64 flow_ind, __u32 reason)
+static __always_inline int copy_to_ring(struct xdp_md *ctx, struct scratchpad *s,
+                                        const struct hdr_cursor *c, __u64 ts, __u64 flow_ind,
+                                        __u32 reason)
 {
 	s->rec.ts_ns = ts;
 	s->rec.flow_ind = flow_ind;

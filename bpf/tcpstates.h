@@ -15,19 +15,19 @@
 #include "parse.h"
 #include "keys.h"
 
-#define TCP_FIN 0x01
-#define TCP_SYN 0x02
-#define TCP_RST 0x04
-#define TCP_ACK 0x10
-#define TCP_ALL 0x3f
+#define TCP_FIN  0x01
+#define TCP_SYN  0x02
+#define TCP_RST  0x04
+#define TCP_ACK  0x10
+#define TCP_ALL  0x3f
 #define TCP_ARSF (TCP_ACK | TCP_RST | TCP_SYN | TCP_FIN)
 
 /* tcpStates timeouts in ns (T2 tcpStates.h; datapath Timeout*). */
-#define TIMEOUT_RESET 100000000ULL
-#define TIMEOUT_NEW 120000000000ULL
+#define TIMEOUT_RESET       100000000ULL
+#define TIMEOUT_NEW         120000000000ULL
 #define TIMEOUT_ESTABLISHED 610000000000ULL
-#define TIMEOUT_CLOSING 120000000000ULL
-#define TIMEOUT_CLOSED 10000000000ULL
+#define TIMEOUT_CLOSING     120000000000ULL
+#define TIMEOUT_CLOSED      10000000000ULL
 
 /* set_state moves st to state s with its timeout. Returns nothing. */
 static __always_inline void set_state(struct flow_state *st, __u8 s, __u64 timeout)
@@ -69,7 +69,8 @@ static __always_inline void mal_established(struct flow_state *st, struct flow_s
 }
 
 /* tcp_syn handles a SYN (no FIN, no RST) of a direction in state NEW. Returns nothing. */
-static __always_inline void tcp_syn(struct flow_state *st, struct flow_state *opp, const struct pkt_meta *m)
+static __always_inline void tcp_syn(struct flow_state *st, struct flow_state *opp,
+                                    const struct pkt_meta *m)
 {
 	st->tcp_bits |= TCP_BIT_SYN_SEEN;
 	st->syn_seq = m->tcp_seq;
@@ -87,7 +88,8 @@ static __always_inline void tcp_syn(struct flow_state *st, struct flow_state *op
 }
 
 /* tcp_new handles a packet of a direction still in state NEW (datapath tcpNew). Returns nothing. */
-static __always_inline void tcp_new(struct flow_state *st, struct flow_state *opp, const struct pkt_meta *m)
+static __always_inline void tcp_new(struct flow_state *st, struct flow_state *opp,
+                                    const struct pkt_meta *m)
 {
 	__u8 f = m->tcp_flags;
 
@@ -135,7 +137,8 @@ static __always_inline void tcp_new(struct flow_state *st, struct flow_state *op
 }
 
 /* tcp_established handles a packet in state ESTABLISHED. Returns nothing. */
-static __always_inline void tcp_established(struct flow_state *st, struct flow_state *opp, const struct pkt_meta *m)
+static __always_inline void tcp_established(struct flow_state *st, struct flow_state *opp,
+                                            const struct pkt_meta *m)
 {
 	__u8 f = m->tcp_flags;
 
@@ -180,7 +183,8 @@ static __always_inline int uses_opp(__u8 state, __u8 f)
  * captured bytes of TCP header (m->tcp_valid); o resolves the opposite
  * direction when the transition needs it (uses_opp). Returns nothing.
  */
-static __always_inline void tcp_states(struct flow_state *st, struct opp_ref *o, const struct pkt_meta *m)
+static __always_inline void tcp_states(struct flow_state *st, struct opp_ref *o,
+                                       const struct pkt_meta *m)
 {
 	const __u8 done = TCP_BIT_FIN_SEEN | TCP_BIT_FIN_ACKD;
 	__u8 f = m->tcp_flags, state = st->tcp_state;

@@ -12,7 +12,7 @@
 
 /* UDP ports of the tunnels the Go parser follows. */
 #define PORT_TEREDO 3544
-#define PORT_VXLAN 4789
+#define PORT_VXLAN  4789
 #define PORT_GENEVE 6081
 
 /*
@@ -32,7 +32,8 @@ static __always_inline int teredo_follows(const struct hdr_cursor *c, __u32 pl)
 		if (ld16(c, pl, &kind))
 			break;
 		if (kind == 0x0001) { /* authentication: 4 + id len + auth len + 8 + 1 */
-			if (!cur_has(c, pl, 4) || ld8(c, pl + 2, &id_len) || ld8(c, pl + 3, &auth_len))
+			if (!cur_has(c, pl, 4) || ld8(c, pl + 2, &id_len) ||
+			    ld8(c, pl + 3, &auth_len))
 				return 0;
 			pl += 4 + (__u32)id_len + (__u32)auth_len + 9;
 		} else if (kind == 0x0000) { /* origin indication */
@@ -65,7 +66,8 @@ static __always_inline int udp_tunnel(const struct hdr_cursor *c, __u32 l4)
 	if (sp == PORT_GENEVE || dp == PORT_GENEVE) {
 		if (!cur_has(c, pl, 8) || ld8(c, pl, &v) || (v >> 6) != 0 || ld16(c, pl + 2, &et))
 			return PUNT_NONE;
-		return et == ETH_TEB || et == ETH_IPV4_T || et == ETH_IPV6_T ? PUNT_GENEVE : PUNT_NONE;
+		return et == ETH_TEB || et == ETH_IPV4_T || et == ETH_IPV6_T ? PUNT_GENEVE
+		                                                             : PUNT_NONE;
 	}
 	if (sp == PORT_TEREDO || dp == PORT_TEREDO)
 		return teredo_follows(c, pl) ? PUNT_TEREDO : PUNT_NONE;
@@ -78,7 +80,8 @@ static __always_inline int udp_tunnel(const struct hdr_cursor *c, __u32 l4)
  * an IP-in-IP payload even when too little is captured to follow it.
  * Returns the punt reason, or PUNT_NONE when the outer header keeps the flow.
  */
-static __always_inline int ip_tunnel(const struct hdr_cursor *c, struct pkt_meta *m, __u32 l4, __u8 proto)
+static __always_inline int ip_tunnel(const struct hdr_cursor *c, struct pkt_meta *m, __u32 l4,
+                                     __u8 proto)
 {
 	__u16 et;
 

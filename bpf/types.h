@@ -38,9 +38,9 @@ struct flow_key {
 	__u8 dst_ip[16];
 	__u8 eth_dst[6];
 	__u8 eth_src[6];
-	__u16 eth_type;  /* host order: 0x0800, 0x86dd, or the L2 ethertype */
-	__u16 vlan_id;   /* innermost VID (12 bits), 0 when untagged */
-	__u16 src_port;  /* 0 for ICMP, truncated L4 and later fragments */
+	__u16 eth_type; /* host order: 0x0800, 0x86dd, or the L2 ethertype */
+	__u16 vlan_id;  /* innermost VID (12 bits), 0 when untagged */
+	__u16 src_port; /* 0 for ICMP, truncated L4 and later fragments */
 	__u16 dst_port;
 	__u8 l4_proto;
 	__u8 pad[3];
@@ -77,57 +77,57 @@ enum misc_bit {
  */
 struct flow_state {
 	/* core and basicFlow */
-	__u64 flow_ind;    /* shared by the A and B direction */
-	__u64 status;      /* flowStat bits (t2-semantics.md section 6) */
-	__u64 first_ns;    /* first packet of this direction */
-	__u64 last_ns;     /* last packet of this direction */
-	__u64 timeout_ns;  /* inactivity timeout, changed by tcpStates */
+	__u64 flow_ind;   /* shared by the A and B direction */
+	__u64 status;     /* flowStat bits (t2-semantics.md section 6) */
+	__u64 first_ns;   /* first packet of this direction */
+	__u64 last_ns;    /* last packet of this direction */
+	__u64 timeout_ns; /* inactivity timeout, changed by tcpStates */
 
 	/* basicStats: integer accumulators only */
-	__u64 pkts;        /* packets in this direction */
-	__u64 cap_bytes;   /* captured bytes (caplen) */
-	__u64 pad_bytes;   /* Ethernet padding bytes */
-	__u64 l7_bytes;    /* sum of L7 lengths */
-	__u64 l7_var_hi;   /* T2 running size estimator, 128-bit, bytes^2 << 48 */
+	__u64 pkts;      /* packets in this direction */
+	__u64 cap_bytes; /* captured bytes (caplen) */
+	__u64 pad_bytes; /* Ethernet padding bytes */
+	__u64 l7_bytes;  /* sum of L7 lengths */
+	__u64 l7_var_hi; /* T2 running size estimator, 128-bit, bytes^2 << 48 */
 	__u64 l7_var_lo;
-	__u64 iat_var_hi;  /* T2 running IAT estimator, 128-bit, ns^2 << 16 */
+	__u64 iat_var_hi; /* T2 running IAT estimator, 128-bit, ns^2 << 16 */
 	__u64 iat_var_lo;
-	__s64 max_iat_ns;  /* largest inter-arrival time */
-	__u16 min_l7;      /* smallest L7 length */
-	__u16 max_l7;      /* largest L7 length */
-	__u16 last_ipid;   /* last IPv4 ID, for DUPIPID (valid with MISC_IPID_VALID) */
+	__s64 max_iat_ns; /* largest inter-arrival time */
+	__u16 min_l7;     /* smallest L7 length */
+	__u16 max_l7;     /* largest L7 length */
+	__u16 last_ipid;  /* last IPv4 ID, for DUPIPID (valid with MISC_IPID_VALID) */
 	__u16 pad1;
-	__u32 frag_id;     /* IPv4 ID / IPv6 fragment ID of the pending datagram */
+	__u32 frag_id; /* IPv4 ID / IPv6 fragment ID of the pending datagram */
 	__u32 pad2;
 
 	/* tcpStates */
-	__u32 syn_seq;     /* sequence number of this side's SYN */
-	__u32 fin_seq;     /* sequence number of this side's FIN */
-	__u8 tcp_state;    /* enum tcp_conn_state */
-	__u8 tcp_anomaly;  /* tcpStatesAFlags */
-	__u8 tcp_bits;     /* enum tcp_conn_bit */
+	__u32 syn_seq;    /* sequence number of this side's SYN */
+	__u32 fin_seq;    /* sequence number of this side's FIN */
+	__u8 tcp_state;   /* enum tcp_conn_state */
+	__u8 tcp_anomaly; /* tcpStatesAFlags */
+	__u8 tcp_bits;    /* enum tcp_conn_bit */
 
 	/* tcpWin */
-	__u8 win_stat;     /* tcpWinStat: 0x01 a window below threshold was seen */
-	__u32 win_th_cnt;  /* TCP packets with raw window < threshold */
-	__u32 tcp_pkts;    /* TCP first-fragment packets (denominator of f) */
-	__u32 win_init;    /* raw window of the first TCP packet */
-	__u8 win_ttl;      /* IP TTL / hop limit of the first TCP packet */
+	__u8 win_stat;    /* tcpWinStat: 0x01 a window below threshold was seen */
+	__u32 win_th_cnt; /* TCP packets with raw window < threshold */
+	__u32 tcp_pkts;   /* TCP first-fragment packets (denominator of f) */
+	__u32 win_init;   /* raw window of the first TCP packet */
+	__u8 win_ttl;     /* IP TTL / hop limit of the first TCP packet */
 
 	/* pcapd */
-	__u8 dump;         /* 1: extract this direction's packets from now on */
+	__u8 dump; /* 1: extract this direction's packets from now on */
 
 	/* basicFlow descriptive columns */
 	__u8 hdr_desc_cnt; /* distinct header stacks seen */
 	__u8 src_mac_cnt;
 	__u8 dst_mac_cnt;
-	__u8 vlan_cnt; /* tags in vlan_tci */
-	__u8 hdr_len[MAX_HDR_DESC];           /* headers per stack */
+	__u8 vlan_cnt;                         /* tags in vlan_tci */
+	__u8 hdr_len[MAX_HDR_DESC];            /* headers per stack */
 	__u8 hdr_desc[MAX_HDR_DESC][MAX_HDRS]; /* enum hdr_code per header */
 	__u8 src_mac[MAX_MACS][6];
 	__u8 dst_mac[MAX_MACS][6];
-	__u16 vlan_tci[MAX_VLANS];            /* raw TCIs, outer first */
-	__u8 misc_bits;  /* enum misc_bit */
+	__u16 vlan_tci[MAX_VLANS]; /* raw TCIs, outer first */
+	__u8 misc_bits;            /* enum misc_bit */
 	__u8 pad[7];
 };
 
@@ -185,69 +185,69 @@ enum hdr_code {
  * flowStat bits (t2-semantics.md section 6), the values of
  * userspace/datapath status.go. Macros, not an enum: they need 64 bits.
  */
-#define FS_INVERT (1ULL << 0)          /* L3FLOWINVERT: B side */
-#define FS_L2_NO_ETH (1ULL << 1)       /* L2_NO_ETH */
-#define FS_L2_FLOW (1ULL << 2)         /* L2_FLOW */
-#define FS_PPPOE_D (1ULL << 3)         /* L2_PPPoE_D */
-#define FS_PPPOE_S (1ULL << 4)         /* L2_PPPoE_S */
-#define FS_LLDP (1ULL << 5)            /* L2_LLDP */
-#define FS_ARP (1ULL << 6)             /* L2_ARP */
-#define FS_RARP (1ULL << 7)            /* L2_RARP */
-#define FS_VLAN (1ULL << 8)            /* L2_VLAN */
-#define FS_MPLS_UCAST (1ULL << 9)      /* L2_MPLS_UCAST */
-#define FS_MPLS_MCAST (1ULL << 10)     /* L2_MPLS_MCAST */
-#define FS_L2TP (1ULL << 11)           /* L2_L2TP */
-#define FS_GRE (1ULL << 12)            /* L2_GRE */
-#define FS_PPP (1ULL << 13)            /* L2_PPP */
-#define FS_IPV4 (1ULL << 14)           /* L2_IPV4: IPv4 flow */
-#define FS_IPV6 (1ULL << 15)           /* L2_IPV6: IPv6 flow */
-#define FS_IPVX (1ULL << 16)           /* L3_IPVX */
-#define FS_IPIP (1ULL << 17)           /* L3_IPIP */
-#define FS_ETHIP (1ULL << 18)          /* L3_ETHIPF */
-#define FS_TEREDO (1ULL << 19)         /* L3_TRDO */
-#define FS_AYIYA (1ULL << 20)          /* L3_AYIYA */
-#define FS_GTP (1ULL << 21)            /* L3_GTP */
-#define FS_VXLAN (1ULL << 22)          /* L3_VXLAN */
-#define FS_CAPWAP (1ULL << 23)         /* L3_CAPWAP */
-#define FS_SCTP (1ULL << 24)           /* L4_SCTP */
-#define FS_UPNP (1ULL << 25)           /* L4_UPNP */
-#define FS_ERSPAN (1ULL << 26)         /* L2_ERSPAN */
-#define FS_WCCP (1ULL << 27)           /* L2_WCCP */
-#define FS_GENEVE (1ULL << 29)         /* L3_GENEVE */
-#define FS_IPSEC_AH (1ULL << 30)       /* L3_IPSEC_AH */
-#define FS_IPSEC_ESP (1ULL << 31)      /* L3_IPSEC_ESP */
-#define FS_L2_SNAPLEN (1ULL << 32)     /* L2SNAPLENGTH */
-#define FS_L3_SNAPLEN (1ULL << 33)     /* L3SNAPLENGTH */
-#define FS_L3_HDR_SHORT (1ULL << 34)   /* L3HDRSHRTLEN */
-#define FS_L4_HDR_SHORT (1ULL << 35)   /* L4HDRSHRTLEN */
-#define FS_FRAG (1ULL << 36)           /* IPV4_FRAG */
-#define FS_FRAG_ERR (1ULL << 37)       /* IPV4_FRAG_ERR */
-#define FS_FRAG_HDSEQ_ERR (1ULL << 38) /* IPV4_FRAG_HDSEQ_ERR */
-#define FS_FRAG_PENDING (1ULL << 39)   /* IPV4_FRAG_PENDING */
-#define FS_RMFLOW (1ULL << 41)         /* RMFLOW: force mode removal */
-#define FS_RMFLOW_HFULL (1ULL << 42)   /* RMFLOW_HFULL: evicted, table full */
-#define FS_STOP_DISSECT (1ULL << 43)   /* STPDSCT */
-#define FS_DUP_IPID (1ULL << 44)       /* DUPIPID */
-#define FS_PPP_NO_HDR (1ULL << 45)     /* PPP_NRHD */
-#define FS_IPV4_HL_SHORT (1ULL << 46)  /* IPV4_HL_TOO_SHORT */
+#define FS_INVERT          (1ULL << 0)  /* L3FLOWINVERT: B side */
+#define FS_L2_NO_ETH       (1ULL << 1)  /* L2_NO_ETH */
+#define FS_L2_FLOW         (1ULL << 2)  /* L2_FLOW */
+#define FS_PPPOE_D         (1ULL << 3)  /* L2_PPPoE_D */
+#define FS_PPPOE_S         (1ULL << 4)  /* L2_PPPoE_S */
+#define FS_LLDP            (1ULL << 5)  /* L2_LLDP */
+#define FS_ARP             (1ULL << 6)  /* L2_ARP */
+#define FS_RARP            (1ULL << 7)  /* L2_RARP */
+#define FS_VLAN            (1ULL << 8)  /* L2_VLAN */
+#define FS_MPLS_UCAST      (1ULL << 9)  /* L2_MPLS_UCAST */
+#define FS_MPLS_MCAST      (1ULL << 10) /* L2_MPLS_MCAST */
+#define FS_L2TP            (1ULL << 11) /* L2_L2TP */
+#define FS_GRE             (1ULL << 12) /* L2_GRE */
+#define FS_PPP             (1ULL << 13) /* L2_PPP */
+#define FS_IPV4            (1ULL << 14) /* L2_IPV4: IPv4 flow */
+#define FS_IPV6            (1ULL << 15) /* L2_IPV6: IPv6 flow */
+#define FS_IPVX            (1ULL << 16) /* L3_IPVX */
+#define FS_IPIP            (1ULL << 17) /* L3_IPIP */
+#define FS_ETHIP           (1ULL << 18) /* L3_ETHIPF */
+#define FS_TEREDO          (1ULL << 19) /* L3_TRDO */
+#define FS_AYIYA           (1ULL << 20) /* L3_AYIYA */
+#define FS_GTP             (1ULL << 21) /* L3_GTP */
+#define FS_VXLAN           (1ULL << 22) /* L3_VXLAN */
+#define FS_CAPWAP          (1ULL << 23) /* L3_CAPWAP */
+#define FS_SCTP            (1ULL << 24) /* L4_SCTP */
+#define FS_UPNP            (1ULL << 25) /* L4_UPNP */
+#define FS_ERSPAN          (1ULL << 26) /* L2_ERSPAN */
+#define FS_WCCP            (1ULL << 27) /* L2_WCCP */
+#define FS_GENEVE          (1ULL << 29) /* L3_GENEVE */
+#define FS_IPSEC_AH        (1ULL << 30) /* L3_IPSEC_AH */
+#define FS_IPSEC_ESP       (1ULL << 31) /* L3_IPSEC_ESP */
+#define FS_L2_SNAPLEN      (1ULL << 32) /* L2SNAPLENGTH */
+#define FS_L3_SNAPLEN      (1ULL << 33) /* L3SNAPLENGTH */
+#define FS_L3_HDR_SHORT    (1ULL << 34) /* L3HDRSHRTLEN */
+#define FS_L4_HDR_SHORT    (1ULL << 35) /* L4HDRSHRTLEN */
+#define FS_FRAG            (1ULL << 36) /* IPV4_FRAG */
+#define FS_FRAG_ERR        (1ULL << 37) /* IPV4_FRAG_ERR */
+#define FS_FRAG_HDSEQ_ERR  (1ULL << 38) /* IPV4_FRAG_HDSEQ_ERR */
+#define FS_FRAG_PENDING    (1ULL << 39) /* IPV4_FRAG_PENDING */
+#define FS_RMFLOW          (1ULL << 41) /* RMFLOW: force mode removal */
+#define FS_RMFLOW_HFULL    (1ULL << 42) /* RMFLOW_HFULL: evicted, table full */
+#define FS_STOP_DISSECT    (1ULL << 43) /* STPDSCT */
+#define FS_DUP_IPID        (1ULL << 44) /* DUPIPID */
+#define FS_PPP_NO_HDR      (1ULL << 45) /* PPP_NRHD */
+#define FS_IPV4_HL_SHORT   (1ULL << 46) /* IPV4_HL_TOO_SHORT */
 #define FS_IP_LEN_MISMATCH (1ULL << 47) /* IP_PL_MSMTCH */
-#define FS_HDR_OVERRUN (1ULL << 48)    /* HDOVRN */
-#define FS_ALARM (1ULL << 49)          /* FL_ALARM */
-#define FS_LAND_ATTACK (1ULL << 50)    /* LANDATTACK */
-#define FS_TIME_JUMP (1ULL << 51)      /* TIMEJUMP */
-#define FS_VLAN0 (1ULL << 57)          /* FS_VLAN0 */
-#define FS_IPV4_PKT (1ULL << 58)       /* FS_IPV4_PKT */
-#define FS_IPV6_PKT (1ULL << 59)       /* FS_IPV6_PKT */
+#define FS_HDR_OVERRUN     (1ULL << 48) /* HDOVRN */
+#define FS_ALARM           (1ULL << 49) /* FL_ALARM */
+#define FS_LAND_ATTACK     (1ULL << 50) /* LANDATTACK */
+#define FS_TIME_JUMP       (1ULL << 51) /* TIMEJUMP */
+#define FS_VLAN0           (1ULL << 57) /* FS_VLAN0 */
+#define FS_IPV4_PKT        (1ULL << 58) /* FS_IPV4_PKT */
+#define FS_IPV6_PKT        (1ULL << 59) /* FS_IPV6_PKT */
 
 /* flow_state.tcp_anomaly: tcpStatesAFlags bits (t2-semantics.md section 7.3). */
 enum tcp_anomaly_bit {
-	TCP_A_MAL_CON_EST = 0x01, /* malformed connection establishment */
-	TCP_A_MAL_TEARDWN = 0x02, /* malformed teardown */
+	TCP_A_MAL_CON_EST = 0x01,  /* malformed connection establishment */
+	TCP_A_MAL_TEARDWN = 0x02,  /* malformed teardown */
 	TCP_A_MAL_FLGS_EST = 0x04, /* malformed flags while established */
-	TCP_A_PKTS_TERM = 0x08,   /* packets after teardown */
-	TCP_A_PKTS_RST = 0x10,    /* packets after reset */
-	TCP_A_RST_TRANS = 0x40,   /* RST sent by this direction */
-	TCP_A_EVIL = 0x80,        /* possible scan */
+	TCP_A_PKTS_TERM = 0x08,    /* packets after teardown */
+	TCP_A_PKTS_RST = 0x10,     /* packets after reset */
+	TCP_A_RST_TRANS = 0x40,    /* RST sent by this direction */
+	TCP_A_EVIL = 0x80,         /* possible scan */
 };
 
 /* flow_state.win_stat: tcpWinStat bit 0, a window below the threshold. */
@@ -261,17 +261,17 @@ enum tcp_anomaly_bit {
  */
 enum punt_reason {
 	PUNT_NONE = 0,
-	PUNT_LINK = 1,      /* not an Ethernet link (knob non_ether_link) */
-	PUNT_LLC = 2,       /* IEEE 802.3 length field: LLC/SNAP */
-	PUNT_MPLS = 3,      /* MPLS label stack */
-	PUNT_PPPOE = 4,     /* PPPoE session */
-	PUNT_IPIP = 5,      /* IPv4 or IPv6 in IPv4/IPv6 (IP-in-IP, 6in4) */
-	PUNT_GRE = 6,       /* GRE carrying IP, Ethernet or PPP */
-	PUNT_VXLAN = 7,     /* VXLAN (UDP 4789) */
-	PUNT_GENEVE = 8,    /* GENEVE (UDP 6081) */
-	PUNT_TEREDO = 9,    /* Teredo (UDP 3544) */
+	PUNT_LINK = 1,       /* not an Ethernet link (knob non_ether_link) */
+	PUNT_LLC = 2,        /* IEEE 802.3 length field: LLC/SNAP */
+	PUNT_MPLS = 3,       /* MPLS label stack */
+	PUNT_PPPOE = 4,      /* PPPoE session */
+	PUNT_IPIP = 5,       /* IPv4 or IPv6 in IPv4/IPv6 (IP-in-IP, 6in4) */
+	PUNT_GRE = 6,        /* GRE carrying IP, Ethernet or PPP */
+	PUNT_VXLAN = 7,      /* VXLAN (UDP 4789) */
+	PUNT_GENEVE = 8,     /* GENEVE (UDP 6081) */
+	PUNT_TEREDO = 9,     /* Teredo (UDP 3544) */
 	PUNT_FLOW_FULL = 10, /* the flows map refused a new flow */
-	PUNT_BIG = 11,      /* frame beyond MAX_PKT_OFF, or not wholly in the linear buffer */
+	PUNT_BIG = 11,       /* frame beyond MAX_PKT_OFF, or not wholly in the linear buffer */
 	PUNT_MAX,
 };
 
@@ -314,15 +314,15 @@ struct pkt_result {
 	__u32 punt;          /* enum punt_reason, PUNT_NONE when handled */
 	__u16 hdr_cnt;       /* headers counted (uncapped), for the end report */
 	__u8 l4_proto;
-	__u8 flow;      /* a flow was updated: key and flow_ind are valid */
-	__u8 created;   /* the packet created the flow */
-	__u8 opp;       /* the opposite direction exists (live: only when the update looked it up) */
-	__u8 no_flow;   /* the packet belongs to no flow */
-	__u8 via_frag;  /* non-first fragment matched by the fragment table: no LRU touch */
-	__u8 headless;  /* non-first fragment whose first fragment was not seen */
-	__u8 dump;      /* pcapd selected the packet */
-	__u8 remove;    /* force mode: remove the flow before the next packet */
-	__u8 low_win;   /* tcpWin counted a window below the threshold */
+	__u8 flow;     /* a flow was updated: key and flow_ind are valid */
+	__u8 created;  /* the packet created the flow */
+	__u8 opp;      /* the opposite direction exists (live: only when the update looked it up) */
+	__u8 no_flow;  /* the packet belongs to no flow */
+	__u8 via_frag; /* non-first fragment matched by the fragment table: no LRU touch */
+	__u8 headless; /* non-first fragment whose first fragment was not seen */
+	__u8 dump;     /* pcapd selected the packet */
+	__u8 remove;   /* force mode: remove the flow before the next packet */
+	__u8 low_win;  /* tcpWin counted a window below the threshold */
 	__u8 tcp_count; /* tcpWin counted a TCP packet */
 	__u8 copied;    /* the packet was written to the ring buffer */
 	__u8 pad[6];

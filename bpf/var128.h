@@ -19,7 +19,7 @@
 
 /* Fixed-point shifts of the running estimators (datapath sizeShift, iatShift). */
 #define SIZE_SHIFT 24 /* sizes: m in bytes << 24, var in bytes^2 << 48 */
-#define IAT_SHIFT 8   /* IATs: m in ns << 8, var in ns^2 << 16 */
+#define IAT_SHIFT  8  /* IATs: m in ns << 8, var in ns^2 << 16 */
 
 struct u128 {
 	__u64 hi;

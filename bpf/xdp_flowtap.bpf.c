@@ -22,14 +22,14 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-#include "types.h"    /* shared structs and codes: flow_key, flow_state, pkt_result */
-#include "config.h"   /* knobs: flow_timeout_ns, force_mode, pd_*, snap_len, use_meta_ts, tcpwin_thres */
-#include "parse.h"    /* Ethernet/VLAN/IPv4/IPv6/L4 parsing, punt decisions */
-#include "maps.h"     /* flows, frags, counters, results, scratchpads, packets */
-#include "keys.h"     /* reverse keys, the opposite direction looked up on first use */
+#include "types.h" /* shared structs and codes: flow_key, flow_state, pkt_result */
+#include "config.h" /* knobs: flow_timeout_ns, force_mode, pd_*, snap_len, use_meta_ts, tcpwin_thres */
+#include "parse.h" /* Ethernet/VLAN/IPv4/IPv6/L4 parsing, punt decisions */
+#include "maps.h"  /* flows, frags, counters, results, scratchpads, packets */
+#include "keys.h"  /* reverse keys, the opposite direction looked up on first use */
 #include "datapath.h" /* per-packet update: basicFlow, basicStats, tcpStates, tcpWin (threshold tcpwin_thres) */
-#include "flow.h"     /* lookup/creation, A/B pairing, flowInd, fragment table */
-#include "pcapd.h"    /* ring buffer copy (knobs snap_len, skip_punt_copy) */
+#include "flow.h"  /* lookup/creation, A/B pairing, flowInd, fragment table */
+#include "pcapd.h" /* ring buffer copy (knobs snap_len, skip_punt_copy) */
 
 /*
  * packet_time returns the packet's capture time in ns: from the XDP
@@ -63,7 +63,8 @@ static __always_inline __u64 packet_time(struct xdp_md *ctx, struct hdr_cursor *
  * punt leaves the packet to the Go engine: counted by reason and, unless
  * the caller holds the packet already, copied to the ring. Returns nothing.
  */
-static __always_inline void punt(struct xdp_md *ctx, struct scratchpad *s, struct pkt_result *res, const struct hdr_cursor *c, __u64 ts)
+static __always_inline void punt(struct xdp_md *ctx, struct scratchpad *s, struct pkt_result *res,
+                                 const struct hdr_cursor *c, __u64 ts)
 {
 	__u32 reason = s->m.punt;
 
@@ -80,7 +81,9 @@ static __always_inline void punt(struct xdp_md *ctx, struct scratchpad *s, struc
  * handle_flow resolves and updates the flow of a parsed packet and copies
  * it when pcapd selects it. Returns nothing; res says what happened.
  */
-static __always_inline void handle_flow(struct xdp_md *ctx, struct scratchpad *s, struct pkt_result *res, const struct hdr_cursor *c, __u64 ts)
+static __always_inline void handle_flow(struct xdp_md *ctx, struct scratchpad *s,
+                                        struct pkt_result *res, const struct hdr_cursor *c,
+                                        __u64 ts)
 {
 	struct flow_state *st;
 	int is_new = 0, opp;
@@ -125,8 +128,8 @@ int xdp_flowtap(struct xdp_md *ctx)
 	struct scratchpad *s = bpf_map_lookup_elem(&scratchpads, &zero);
 	struct pkt_result *res = bpf_map_lookup_elem(&results, &zero);
 	struct hdr_cursor c = {
-		.data = (void *)(long)ctx->data,
-		.data_end = (void *)(long)ctx->data_end,
+	    .data = (void *)(long)ctx->data,
+	    .data_end = (void *)(long)ctx->data_end,
 	};
 	int whole = 1;
 	__u64 ts;

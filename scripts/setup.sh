@@ -7,7 +7,7 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
 export DEBIAN_FRONTEND=noninteractive
-pkgs=(make git ca-certificates gcc libc6-dev clang-14 llvm-14 libbpf-dev linux-libc-dev
+pkgs=(make git ca-certificates gcc libc6-dev clang-14 clang-format-14 llvm-14 libbpf-dev linux-libc-dev
       tshark tcpdump tcpreplay iproute2 time)
 missing=()
 for p in "${pkgs[@]}"; do

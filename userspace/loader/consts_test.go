@@ -23,12 +23,12 @@ func cDefines(t *testing.T, file string) map[string]uint64 {
 		t.Fatal(err)
 	}
 	out := map[string]uint64{}
-	shift := regexp.MustCompile(`(?m)^#define (\w+) \(1ULL << (\d+)\)`)
+	shift := regexp.MustCompile(`(?m)^#define (\w+)\s+\(1ULL << (\d+)\)`)
 	for _, m := range shift.FindAllStringSubmatch(string(src), -1) {
 		n, _ := strconv.Atoi(m[2])
 		out[m[1]] = 1 << n
 	}
-	plain := regexp.MustCompile(`(?m)^(?:#define (\w+) |\t(\w+) = )(0x[0-9a-fA-F]+|\d+)(?:ULL)?\b`)
+	plain := regexp.MustCompile(`(?m)^(?:#define (\w+)\s+|\t(\w+)\s*=\s*)(0x[0-9a-fA-F]+|\d+)(?:ULL)?\b`)
 	for _, m := range plain.FindAllStringSubmatch(string(src), -1) {
 		name := m[1] + m[2]
 		v, err := strconv.ParseUint(m[3], 0, 64)
