@@ -86,10 +86,7 @@ func (p *parser) has(off, n uint32) bool { return uint64(off)+uint64(n) <= uint6
 
 func (p *parser) null(linkType uint32) {
 	m := p.m
-	m.Status |= StatL2NoEth
-	m.addHdr(HdrNull)
-	if !p.has(0, 4) {
-		m.Status |= StatL2SnapLen
+	if !p.linkHeader(HdrNull, 4) {
 		return
 	}
 	fam := binary.LittleEndian.Uint32(p.b)
@@ -125,10 +122,7 @@ func (p *parser) rawIP(off uint32) {
 // sll decodes a Linux cooked v1 header (16 bytes, protocol at 14).
 func (p *parser) sll() {
 	m := p.m
-	m.Status |= StatL2NoEth
-	m.addHdr(HdrSLL)
-	if !p.has(0, 16) {
-		m.Status |= StatL2SnapLen
+	if !p.linkHeader(HdrSLL, 16) {
 		return
 	}
 	if n := p.u16(4); n == 6 {
@@ -140,10 +134,7 @@ func (p *parser) sll() {
 // sll2 decodes a Linux cooked v2 header (20 bytes, protocol at 0).
 func (p *parser) sll2() {
 	m := p.m
-	m.Status |= StatL2NoEth
-	m.addHdr(HdrSLL2)
-	if !p.has(0, 20) {
-		m.Status |= StatL2SnapLen
+	if !p.linkHeader(HdrSLL2, 20) {
 		return
 	}
 	if p.b[11] == 6 {
@@ -156,10 +147,7 @@ func (p *parser) sll2() {
 // to the payload TLV (type 9), which holds the IP packet.
 func (p *parser) nflog() {
 	m := p.m
-	m.Status |= StatL2NoEth
-	m.addHdr(HdrNFLOG)
-	if !p.has(0, 4) {
-		m.Status |= StatL2SnapLen
+	if !p.linkHeader(HdrNFLOG, 4) {
 		return
 	}
 	fam := p.b[0]
@@ -181,4 +169,17 @@ func (p *parser) nflog() {
 		off += (l + 3) &^ 3
 	}
 	m.Status |= StatStopDissect
+}
+
+// linkHeader starts a non-Ethernet link header of n bytes coded h: no
+// Ethernet (L2_NO_ETH), h on the header stack. It reports whether the n
+// bytes were captured; if not, the packet is marked L2-snapped.
+func (p *parser) linkHeader(h Hdr, n uint32) bool {
+	p.m.Status |= StatL2NoEth
+	p.m.addHdr(h)
+	if !p.has(0, n) {
+		p.m.Status |= StatL2SnapLen
+		return false
+	}
+	return true
 }
