@@ -75,18 +75,14 @@ func Compute(f *api.Flow) Stats {
 		s.RcvdPkts, s.RcvdBytes = f.Opp.Pkts, f.Opp.L7Bytes
 	}
 	n := float64(st.Pkts)
+	s.AvgSize = avgSize(f)
 	if st.Pkts > 0 {
-		s.AvgSize = float64(float32(st.L7Bytes) / float32(st.Pkts))
 		s.AvgIAT = float64(int64(st.LastNs-st.FirstNs)) / 1e9 / n
 	}
 	s.StdSize = datapath.SizeStd(st.L7VarHi, st.L7VarLo)
 	s.StdIAT = datapath.IATStd(st.IatVarHi, st.IatVarLo)
 	s.MaxIAT = float64(st.MaxIatNs) / 1e9
-	if d := f.DurationNs(); d != 0 {
-		dur := float32(float64(d) / 1e9)
-		s.Pktps = float64(float32(st.Pkts) / dur)
-		s.Bytps = float64(float32(st.L7Bytes) / dur)
-	}
+	s.Pktps, s.Bytps = rates(f)
 	dir := 1.0
 	if f.Opp == nil && st.Status&datapath.StatInvert != 0 {
 		dir = -1 // T2 flips the sign for inverted singletons
@@ -100,10 +96,31 @@ func Compute(f *api.Flow) Stats {
 	return s
 }
 
+// avgSize is T2's float32 average L7 packet size.
+func avgSize(f *api.Flow) float64 {
+	if f.State.Pkts == 0 {
+		return 0
+	}
+	return float64(float32(f.State.L7Bytes) / float32(f.State.Pkts))
+}
+
+// rates are T2's float32 packets and bytes per second over the flow's
+// duration (0 for a flow of one instant).
+func rates(f *api.Flow) (pktps, bytps float64) {
+	d := f.DurationNs()
+	if d == 0 {
+		return 0, 0
+	}
+	dur := float32(float64(d) / 1e9)
+	return float64(float32(f.State.Pkts) / dur), float64(float32(f.State.L7Bytes) / dur)
+}
+
 // Observe updates the report maxima and talkers with an ended flow.
 func (p *Plugin) Observe(f *api.Flow) {
-	s := Compute(f)
-	p.track(f, &s)
+	// Only the two figures the report tracks: the full Compute (variances,
+	// square roots) is left to AppendColumns, which runs on every core.
+	_, bps := rates(f)
+	p.track(f, avgSize(f), bps)
 }
 
 // AppendColumns appends basicStats' values; it keeps no state.
@@ -127,13 +144,13 @@ func (p *Plugin) AppendColumns(b []byte, f *api.Flow) []byte {
 	return b
 }
 
-func (p *Plugin) track(f *api.Flow, s *Stats) {
+func (p *Plugin) track(f *api.Flow, avgSize, bytps float64) {
 	st := f.State
-	if bps := float32(s.Bytps); bps > p.maxBps {
+	if bps := float32(bytps); bps > p.maxBps {
 		p.maxBps, p.maxBpsPkts = bps, st.Pkts
 	}
-	if float32(s.AvgSize) > float32(p.maxLoad) {
-		p.maxLoad = uint64(float32(s.AvgSize))
+	if float32(avgSize) > float32(p.maxLoad) {
+		p.maxLoad = uint64(float32(avgSize))
 	}
 	if f.IsL2() {
 		if st.Pkts > p.l2Pkts.count {
