@@ -53,6 +53,16 @@ func AppendFloat(b []byte, v float64) []byte {
 		}
 		return append(b, '0')
 	}
+	// Most values take the fast path; near-ties, powers of ten and very
+	// large or small magnitudes go to strconv, which rounds the exact
+	// binary value as C does.
+	if f > 0 {
+		if out, ok := appendFloatFast(b, f, false); ok {
+			return out
+		}
+	} else if out, ok := appendFloatFast(b, -f, true); ok {
+		return out
+	}
 	return strconv.AppendFloat(b, f, 'g', 7, 64)
 }
 

@@ -8,13 +8,19 @@ import "github.com/flowtap/flowtap/userspace/datapath"
 // removed first, as T2's hash autopilot does. The caller then runs
 // datapath.Update with isNew set.
 func (t *Table) Create(m *datapath.Meta, tsNs uint64, cfg *datapath.Config, emit Emit) *Flow {
+	return t.createHashed(m, t.idx.hash(&m.Key), tsNs, cfg, emit)
+}
+
+// createHashed is Create with m.Key's hash h already computed (Resolve's
+// caller hashed it on the reading goroutine).
+func (t *Table) createHashed(m *datapath.Meta, h uint32, tsNs uint64, cfg *datapath.Config, emit Emit) *Flow {
 	if t.live >= t.capacity {
 		t.evictOldest(emit)
 	}
 	i := t.alloc()
 	f := t.node(i)
 	// InitFlow clears the state; only the table's own fields are set here.
-	f.Key, f.opp, f.self, f.hash, f.done = m.Key, -1, i, t.idx.hash(&m.Key), false
+	f.Key, f.opp, f.self, f.hash, f.done = m.Key, -1, i, h, false
 	datapath.InitFlow(&f.State, m, tsNs, cfg)
 	t.insert(f.hash, i)
 	t.linkAfter(i, head)

@@ -26,7 +26,7 @@ func (t *Table) Resolve(m *datapath.Meta, tsNs uint64, h uint32, cfg *datapath.C
 	}
 	r := Resolved{Flow: t.LookupHashed(&m.Key, h)}
 	if r.Flow == nil {
-		r.Flow, r.New = t.Create(m, tsNs, cfg, emit), true
+		r.Flow, r.New = t.createHashed(m, h, tsNs, cfg, emit), true
 	} else {
 		t.Touch(r.Flow)
 	}
