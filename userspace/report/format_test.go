@@ -265,6 +265,18 @@ func TestHeaderCountObserve(t *testing.T) {
 			t.Fatalf("mean = %v, want exactly 3", h.Mean)
 		}
 	})
+	t.Run("shortcut is the blend", func(t *testing.T) {
+		// Observe skips blendMean when the stack equals the mean; the
+		// blend must then return the mean unchanged for any packet number.
+		for hdrs := uint16(0); hdrs < 64; hdrs++ {
+			for n := uint64(2); n < 1<<22; n = n*3/2 + 1 {
+				m := float32(hdrs)
+				if got := blendMean(m, hdrs, n); got != m {
+					t.Fatalf("blendMean(%v, %d, %d) = %v", m, hdrs, n, got)
+				}
+			}
+		}
+	})
 	t.Run("skipped records weigh", func(t *testing.T) {
 		// First dissected packet is record 2: t = 1/2, mean = 0.5*0 + 0.5*4.
 		var h HeaderCount

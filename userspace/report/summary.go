@@ -214,10 +214,21 @@ func (h *HeaderCount) Observe(hdrs uint16, packetNum uint64) {
 	if packetNum == 0 {
 		packetNum = h.Seen
 	}
-	// Same mixed precision as T2: t is a float, the blend is computed in
-	// double and stored back into a float.
+	if h.Seen > 1 && float32(hdrs) == h.Mean {
+		// The blend of a value with itself stays put: blendMean's double
+		// computation errs by a few double ulps, far below half a
+		// float ulp, so it would round back to Mean. Skipping it spares
+		// the division on the usual packet, whose stack is the mean.
+		return
+	}
+	h.Mean = blendMean(h.Mean, hdrs, packetNum)
+}
+
+// blendMean is T2's running mean with its mixed precision: t is a float,
+// the blend is computed in double and stored back into a float.
+func blendMean(mean float32, hdrs uint16, packetNum uint64) float32 {
 	t := float32(1.0 / float64(packetNum))
-	h.Mean = float32((1.0-float64(t))*float64(h.Mean) + float64(t)*float64(float32(hdrs)))
+	return float32((1.0-float64(t))*float64(mean) + float64(t)*float64(float32(hdrs)))
 }
 
 // reportedMin returns Min, or 65535 (T2's initial minHdrDesc) when nothing was seen.
