@@ -37,9 +37,13 @@ func AppendHex(b []byte, v uint64, digits int) []byte {
 
 // AppendFloat appends v as C's printf("%.7g") of the float32 value T2
 // would hold: T2 keeps these columns in float, so the value is rounded to
-// float32 first.
+// float32 first. Like an append that grew b by 16 bytes and then cut back,
+// it may overwrite up to 16 bytes of b's spare capacity past the result.
 func AppendFloat(b []byte, v float64) []byte {
 	f := float64(float32(v))
+	if n, k, ok := decimal7(math.Abs(f)); ok {
+		return appendDigits7(b, n, k, f < 0)
+	}
 	switch {
 	case math.IsNaN(f):
 		return append(b, "nan"...)
@@ -53,16 +57,8 @@ func AppendFloat(b []byte, v float64) []byte {
 		}
 		return append(b, '0')
 	}
-	// Most values take the fast path; near-ties, powers of ten and very
-	// large or small magnitudes go to strconv, which rounds the exact
-	// binary value as C does.
-	if f > 0 {
-		if out, ok := appendFloatFast(b, f, false); ok {
-			return out
-		}
-	} else if out, ok := appendFloatFast(b, -f, true); ok {
-		return out
-	}
+	// Near-ties, near powers of ten and extreme magnitudes: strconv rounds
+	// the exact binary value, as C does.
 	return strconv.AppendFloat(b, f, 'g', 7, 64)
 }
 
