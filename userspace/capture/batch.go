@@ -2,11 +2,17 @@ package capture
 
 // NextBatch reads up to len(ps) packets into ps. Unlike Next, the Data of
 // every packet it returns stays valid until the following call to
-// NextBatch or Next: the batch ends early rather than refill the buffer
+// NextBatch or Next (or longer, see RetainBatches): the batch ends early rather than refill the buffer
 // under packets already handed out. It returns how many packets it read
 // and the error (io.EOF at a clean end, or a fault) that ended the input;
 // packets before the error are valid and must be processed.
-func (r *Reader) NextBatch(ps []Packet) (int, error) {
+func (r *Reader) NextBatch(ps []Packet) (n int, err error) {
+	r.retain.n++
+	defer func() {
+		if n > 0 {
+			r.handedOut()
+		}
+	}()
 	for i := range ps {
 		if i > 0 && !r.recordBuffered() {
 			return i, nil

@@ -73,6 +73,8 @@ type Reader struct {
 	// pcapng
 	ifaces     []iface // of the current section
 	haveIfaces bool
+
+	retain retention // RetainBatches
 }
 
 // Open opens the capture file at path; "-" reads standard input.
@@ -222,7 +224,9 @@ func (r *Reader) fill(n int) int {
 // more memory than the input holds.
 func (r *Reader) makeRoom() {
 	if r.r > 0 {
-		n := copy(r.buf, r.buf[r.r:r.w])
+		dst := r.nextBuffer()
+		n := copy(dst, r.buf[r.r:r.w])
+		r.buf = dst
 		r.base += int64(r.r)
 		r.r, r.w = 0, n
 		return
@@ -230,6 +234,7 @@ func (r *Reader) makeRoom() {
 	nb := make([]byte, 2*len(r.buf))
 	copy(nb, r.buf[:r.w])
 	r.buf = nb
+	r.grown()
 }
 
 // fault builds the error for a problem in the record or block at off.
