@@ -16,7 +16,7 @@ type parsedBatch struct {
 	metas  [MaxBatch]datapath.Meta
 	hashes [MaxBatch]uint32
 	n      int
-	arena  []byte // packet bytes: the reader reuses its own buffer
+	arena  []byte // packet bytes when the reader cannot retain them
 	err    error  // the input error that ended the capture after these packets
 }
 
@@ -35,10 +35,22 @@ func (e *Engine) Run(ctx context.Context, rd BatchReader) error {
 	const depth = 4
 	full := make(chan *parsedBatch, depth)
 	free := make(chan *parsedBatch, depth+2)
-	for range depth + 2 {
-		free <- &parsedBatch{arena: make([]byte, 0, 256<<10)}
+	// A reader that can keep the bytes of the batches in flight spares
+	// the copy into each batch's arena: depth+2 batches exist, and the
+	// reader starts a call only with a batch whose packets are done.
+	retained := false
+	if rr, ok := rd.(interface{ RetainBatches(calls int) }); ok {
+		rr.RetainBatches(depth + 2)
+		retained = true
 	}
-	go e.readAhead(ctx, rd, full, free)
+	for range depth + 2 {
+		b := &parsedBatch{}
+		if !retained {
+			b.arena = make([]byte, 0, 256<<10)
+		}
+		free <- b
+	}
+	go e.readAhead(ctx, rd, full, free, !retained)
 	var inputErr error
 	for b := range full {
 		for lo := 0; lo < b.n; lo += prefetchBatch {
@@ -57,7 +69,7 @@ func (e *Engine) Run(ctx context.Context, rd BatchReader) error {
 }
 
 // readAhead fills batches from rd until the input ends or ctx is done.
-func (e *Engine) readAhead(ctx context.Context, rd BatchReader, full, free chan *parsedBatch) {
+func (e *Engine) readAhead(ctx context.Context, rd BatchReader, full, free chan *parsedBatch, copyData bool) {
 	defer close(full)
 	for ctx.Err() == nil {
 		b := <-free
@@ -66,9 +78,11 @@ func (e *Engine) readAhead(ctx context.Context, rd BatchReader, full, free chan 
 		b.arena = b.arena[:0]
 		for i := range n {
 			p := &b.pkts[i]
-			off := len(b.arena)
-			b.arena = append(b.arena, p.Data...)
-			p.Data = b.arena[off:len(b.arena):len(b.arena)]
+			if copyData {
+				off := len(b.arena)
+				b.arena = append(b.arena, p.Data...)
+				p.Data = b.arena[off:len(b.arena):len(b.arena)]
+			}
 			m := &b.metas[i]
 			datapath.Parse(m, p.Data, p.OrigLen, p.LinkType)
 			b.hashes[i] = e.table.Hash(&m.Key)
