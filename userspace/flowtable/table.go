@@ -224,47 +224,6 @@ func (t *Table) LookupHashed(k *Key, h uint32) *Flow {
 	return nil
 }
 
-// Prefetch reads the index entries and then the flows that lookups with
-// hashes hs will touch, one tight loop each, so that the CPU overlaps
-// their cache misses (Go has no prefetch instruction; plain independent
-// loads in a short loop do the same). Call it for a batch of packets
-// before processing them. slots is scratch space of len(hs).
-func (t *Table) Prefetch(hs []uint32, slots []int32) uint64 {
-	x := &t.idx
-	for i, h := range hs {
-		// Probe by hash only: the slot whose entry carries h is almost
-		// always the flow find will confirm with the key.
-		slots[i] = -1
-		for j := h & x.mask; ; j = (j + 1) & x.mask {
-			e := x.entries[j]
-			if e == 0 {
-				break
-			}
-			if uint32(e>>32) == h {
-				slots[i] = int32(uint32(e)) - 1
-				break
-			}
-		}
-	}
-	var sink uint64
-	for _, s := range slots[:len(hs)] {
-		if s >= 0 {
-			// The key (compared by find), the counters, the LRU link and
-			// the opposite's TCP state (read by tcpStates) are the lines a
-			// packet touches.
-			f := t.node(s)
-			st := &f.State
-			sink += uint64(f.Key.SrcIp[0]) + uint64(f.Key.L4Proto) + st.Status + uint64(st.MaxIatNs) +
-				uint64(st.WinThCnt) + uint64(st.HdrDesc[1][0]) + uint64(st.DstMac[0][0]) + uint64(st.MiscBits) +
-				uint64(t.lru[s].prev)
-			if f.opp >= 0 {
-				sink += uint64(t.node(f.opp).State.SynSeq)
-			}
-		}
-	}
-	return sink // only defeats dead-code elimination
-}
-
 // Seen records f's last activity after a packet updated it; the expiry
 // walks read it from the compact LRU array instead of the flow.
 func (t *Table) Seen(f *Flow) { t.lru[f.self].last = f.State.LastNs }
