@@ -25,6 +25,9 @@ type Result struct {
 	Remove   bool // force mode: write and remove the flow before the next packet
 	LowWin   bool // tcpWin counted this packet (raw window below threshold)
 	TCPCount bool // tcpWin counted this packet as a TCP packet
+	// OppState: tcpStates may have changed the opposite direction's state
+	// and timeout (every transition but ESTABLISHED without RST may).
+	OppState bool
 }
 
 // InitFlow prepares st for the first packet m of a new flow direction.
@@ -69,10 +72,13 @@ func Update(st, opp *State, m *Meta, tsNs uint64, isNew bool, cfg *Config) Resul
 	basicStats(st, m, tsNs, prevNs)
 	var r Result
 	if m.L4Proto == ProtoTCP && !m.L2Flow {
+		oppState := false
 		if m.TCPValid {
+			oppState = opp != nil && (st.TcpState != stateEstablished || m.TCPFlags&tcpRST != 0)
 			tcpStates(st, opp, m)
 		}
 		r = tcpWin(st, m, cfg)
+		r.OppState = oppState
 	}
 	r.Dump = pcapdSelect(st, opp, cfg)
 	return r

@@ -131,7 +131,11 @@ func (e *Engine) packet(pkt *capture.Packet, m *datapath.Meta, h uint32) {
 	}
 	iat := int64(ts - f.State.LastNs)
 	r := datapath.Update(&f.State, oppState, m, ts, isNew, &e.cfg.Datapath)
-	e.table.Seen(f)
+	if r.OppState {
+		e.table.Seen(f)
+	} else {
+		e.table.SeenSelf(f)
+	}
 	e.account(pkt, m, f, &r, pkt, iat)
 }
 

@@ -24,7 +24,7 @@ func (t *Table) createHashed(m *datapath.Meta, h uint32, tsNs uint64, cfg *datap
 	datapath.InitFlow(&f.State, m, tsNs, cfg)
 	t.insert(f.hash, i)
 	t.linkAfter(i, head)
-	t.lru[i].last = tsNs
+	t.lru[i].last, t.lru[i].timeout = tsNs, f.State.TimeoutNs
 	t.live++
 	if uint64(t.live) > t.c.MaxLive {
 		t.c.MaxLive = uint64(t.live)

@@ -45,11 +45,11 @@ func (t *Table) cycle(s *sentinel, now uint64, emit Emit) {
 		if a < to {
 			break
 		}
-		f := t.node(i)
 		next := t.lru[i].prev
-		if a >= f.State.TimeoutNs {
+		if a >= t.lru[i].timeout {
+			f := t.node(i)
 			o := t.Opposite(f)
-			if o == nil || age(now, t.lru[o.self].last) >= o.State.TimeoutNs {
+			if o == nil || age(now, t.lru[o.self].last) >= t.lru[o.self].timeout {
 				t.print(f, emit)
 				next = t.remove(f)
 			}

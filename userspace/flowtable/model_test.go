@@ -259,7 +259,6 @@ func (mr *modelRun) step(i int) {
 		opp = &o.State
 	}
 	datapath.Update(&f.State, opp, m, mr.now, isNew, &mr.cfg)
-	mr.tab.Seen(f)
 	n.last = mr.now
 	if rng.IntN(5) == 0 {
 		// A state change sets a timeout on both directions, as tcpStates does.
@@ -269,6 +268,7 @@ func (mr *modelRun) step(i int) {
 			o.State.TimeoutNs, n.opp.tmo = to, to
 		}
 	}
+	mr.tab.Seen(f) // after the update, as the engine calls it
 }
 
 // TestAgainstT2Model runs random packet sequences (few hosts and ports, so

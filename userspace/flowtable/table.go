@@ -28,9 +28,10 @@ type Flow struct {
 // so that moving a flow to the front touches two small array entries
 // instead of two 360-byte flows.
 type link struct {
-	prev int32  // towards the newest flow
-	next int32  // towards the oldest flow
-	last uint64 // the flow's State.LastNs, kept here for the expiry walks
+	prev    int32  // towards the newest flow
+	next    int32  // towards the oldest flow
+	last    uint64 // the flow's State.LastNs, kept here for the expiry walks
+	timeout uint64 // the flow's State.TimeoutNs, likewise
 }
 
 // sentinel is a T2 timeout handler: an LRU marker that remembers up to
@@ -224,6 +225,20 @@ func (t *Table) LookupHashed(k *Key, h uint32) *Flow {
 	return nil
 }
 
-// Seen records f's last activity after a packet updated it; the expiry
-// walks read it from the compact LRU array instead of the flow.
-func (t *Table) Seen(f *Flow) { t.lru[f.self].last = f.State.LastNs }
+// Seen records f's last activity and timeout, and its opposite's timeout,
+// after a packet updated them; the expiry walks read them from the
+// compact LRU array instead of the flows.
+func (t *Table) Seen(f *Flow) {
+	t.SeenSelf(f)
+	if f.opp >= 0 {
+		t.lru[f.opp].timeout = t.node(f.opp).State.TimeoutNs
+	}
+}
+
+// SeenSelf is Seen for a packet that left the opposite direction's
+// timeout alone (datapath.Result.OppState false): it spares reading the
+// opposite's state.
+func (t *Table) SeenSelf(f *Flow) {
+	l := &t.lru[f.self]
+	l.last, l.timeout = f.State.LastNs, f.State.TimeoutNs
+}
