@@ -58,10 +58,11 @@ bench: build ## flowtap vs tcpdump on a generated 2M-packet capture, plus Go ben
 	RUNS=$(RUNS) ./scripts/bench.sh
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./userspace/...
 
-lint: ## gofmt, go vet, clang-format check of bpf/
+lint: ## gofmt, go vet, clang-format check of bpf/, vagrant validate
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	@if command -v $(CLANG_FORMAT) >/dev/null; then $(CLANG_FORMAT) --dry-run --Werror bpf/*.[ch]; else echo "$(CLANG_FORMAT) not installed: bpf/ format not checked"; fi
+	@if command -v vagrant >/dev/null; then vagrant validate; else echo "vagrant not installed: Vagrantfile not validated"; fi
 
 fmt: ## format Go and bpf/ sources
 	gofmt -w $$(git ls-files '*.go')
