@@ -43,7 +43,8 @@ func readFirstFrames(path string, n int) (testenv.Capture, error) {
 
 // FuzzParse feeds arbitrary bytes and link types to Parse. Parse must not
 // panic, must keep the invariants of invariantErrors for a whole and a
-// snapped frame, and must not depend on what the Meta held before.
+// snapped frame, must not depend on what the Meta held before, and its
+// fast path must agree with the general one.
 func FuzzParse(f *testing.F) {
 	for _, c := range allParseCases() {
 		link := c.link
@@ -75,6 +76,11 @@ func FuzzParse(f *testing.F) {
 			datapath.Parse(dirty, data, orig, link)
 			if *dirty != *m {
 				t.Fatalf("link %d: Parse into a used Meta differs from a fresh one", link)
+			}
+			var general datapath.Meta
+			datapath.ParseGeneral(&general, data, orig, link)
+			if general != *m {
+				t.Fatalf("link %d wire length %d: Parse differs from its general path", link, orig)
 			}
 		}
 	})

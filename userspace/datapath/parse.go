@@ -39,6 +39,15 @@ const (
 // never fails: what it cannot decode is recorded in m.Status (STPDSCT,
 // snap-length bits) and in m.NoFlow.
 func Parse(m *Meta, b []byte, origLen uint32, linkType uint32) {
+	if linkType == LinkEthernet && parseFast(m, b, origLen) {
+		return
+	}
+	parseGeneral(m, b, origLen, linkType)
+}
+
+// parseGeneral is Parse for every frame: the fast path's result must equal
+// it, so tests call it directly.
+func parseGeneral(m *Meta, b []byte, origLen uint32, linkType uint32) {
 	m.reset()
 	m.capLen = uint32(len(b))
 	p := parser{m: m, b: b, raw: origLen}

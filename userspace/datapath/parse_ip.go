@@ -64,8 +64,8 @@ func (p *parser) ipv4(off uint32, depth int) {
 	m.L3 = L3IPv4
 	m.L3Off = off
 	m.Key.EthType = EthIPv4
-	copy(m.Key.SrcIp[:4], p.b[off+12:off+16])
-	copy(m.Key.DstIp[:4], p.b[off+16:off+20])
+	*(*[4]byte)(m.Key.SrcIp[:4]) = [4]byte(p.b[off+12 : off+16])
+	*(*[4]byte)(m.Key.DstIp[:4]) = [4]byte(p.b[off+16 : off+20])
 	m.TTL = p.b[off+8]
 	m.IPID = p.u16(off + 4)
 	m.FragID = uint32(m.IPID)

@@ -83,8 +83,8 @@ func (p *parser) ipv6(off uint32, depth int) {
 	m.L3 = L3IPv6
 	m.L3Off = off
 	m.Key.EthType = EthIPv6
-	copy(m.Key.SrcIp[:], p.b[off+8:off+24])
-	copy(m.Key.DstIp[:], p.b[off+24:off+40])
+	m.Key.SrcIp = [16]byte(p.b[off+8 : off+24])
+	m.Key.DstIp = [16]byte(p.b[off+24 : off+40])
 	m.TTL = p.b[off+7]
 	m.FragLater, m.FragFirst, m.FragMore, m.FragID = later, fragFirst, more, fragID
 	if later {

@@ -14,9 +14,10 @@ func (p *parser) ethernet(off uint32, depth int) {
 		return
 	}
 	// The innermost Ethernet header names the MACs, as T2 moves its L2
-	// pointer into GRE/VXLAN payloads.
-	copy(m.DstMAC[:], p.b[off:off+6])
-	copy(m.SrcMAC[:], p.b[off+6:off+12])
+	// pointer into GRE/VXLAN payloads. Array copies, not copy(): those
+	// compile to moves instead of a memmove call.
+	m.DstMAC = [6]byte(p.b[off : off+6])
+	m.SrcMAC = [6]byte(p.b[off+6 : off+12])
 	m.HasMAC = true
 	p.l2 = off
 	p.ethertype(off+12, p.u16(off+12), depth)
