@@ -83,9 +83,13 @@ func (e *Engine) readAhead(ctx context.Context, rd BatchReader, full, free chan 
 				b.arena = append(b.arena, p.Data...)
 				p.Data = b.arena[off:len(b.arena):len(b.arena)]
 			}
-			m := &b.metas[i]
-			datapath.Parse(m, p.Data, p.OrigLen, p.LinkType)
-			b.hashes[i] = e.table.Hash(&m.Key)
+			datapath.Parse(&b.metas[i], p.Data, p.OrigLen, p.LinkType)
+		}
+		// Hashing in a loop of its own reads each key as whole words only
+		// after Parse's narrow stores to it have retired (a load spanning
+		// several stores still in flight cannot be forwarded and waits).
+		for i := range n {
+			b.hashes[i] = e.table.Hash(&b.metas[i].Key)
 		}
 		full <- b
 		if err != nil {
