@@ -35,10 +35,16 @@ enum update_bit {
 	UPD_OPP_FOUND = 0x20,  /* ... and it exists */
 };
 
-/* status_set ors bits into st->status atomically. Returns nothing. */
+/*
+ * status_set ors bits into st->status atomically. Most packets set bits
+ * their flow has already: the plain read first skips the locked or then.
+ * The skipped or would have changed nothing, and a concurrent
+ * status_clear is as if ordered after it. Returns nothing.
+ */
 static __always_inline void status_set(struct flow_state *st, __u64 bits)
 {
-	__sync_fetch_and_or(&st->status, bits);
+	if ((*(volatile __u64 *)&st->status & bits) != bits)
+		__sync_fetch_and_or(&st->status, bits);
 }
 
 /* status_clear clears bits of st->status atomically. Returns nothing. */
@@ -180,7 +186,8 @@ static __always_inline void basic_stats(struct flow_state *st, const struct pkt_
 			m_a = iat_abs + mean_iat;
 		running_var(&st->iat_var_hi, &st->iat_var_lo, m_a, n);
 	}
-	__sync_fetch_and_add(&st->l7_bytes, x);
+	if (x)
+		__sync_fetch_and_add(&st->l7_bytes, x);
 	if ((__u16)x < st->min_l7)
 		st->min_l7 = x;
 	if ((__u16)x > st->max_l7)
@@ -253,7 +260,8 @@ static __always_inline __u32 update_flow(struct flow_state *st, struct opp_ref *
 		st->last_ipid = m->ipid;
 		st->misc_bits |= MISC_IPID_VALID;
 	}
-	__sync_fetch_and_add(&st->pad_bytes, m->pad_len);
+	if (m->pad_len) /* adding 0 is a locked instruction all the same */
+		__sync_fetch_and_add(&st->pad_bytes, m->pad_len);
 	status_set(st, m->status);
 	prev = __sync_lock_test_and_set(&st->last_ns, ts);
 	__sync_fetch_and_add(&st->cap_bytes, m->cap_len);
@@ -270,25 +278,19 @@ static __always_inline __u32 update_flow(struct flow_state *st, struct opp_ref *
 }
 
 /*
- * flowtap_update is update_flow as a verification unit (see flowtap_ipv4):
- * the TCP state machine and the 128-bit arithmetic are verified once,
- * not once per path of the flow lookup. st is the flow of key key (which
- * for a fragment is not s->m.key); s holds the packet and the scratch
- * reverse key. Returns enum update_bit bits, with UPD_OPP_LOOKED when the
- * opposite was looked up and UPD_OPP_FOUND when it exists.
+ * flow_update applies the packet in s to flow st, whose key is key (for a
+ * fragment not s->m.key); s->rev is scratch space for the reverse key.
+ * Inline rather than a verification unit (see flowtap_ipv4): the program
+ * stays far below the verifier's budget with it, and every packet saves a
+ * bpf-to-bpf call. Returns enum update_bit bits, with UPD_OPP_LOOKED when
+ * the opposite was looked up and UPD_OPP_FOUND when it exists.
  */
-__noinline int flowtap_update(struct flow_state *st, struct scratchpad *s,
-                              const struct flow_key *key, __u64 ts, int is_new)
+static __always_inline __u32 flow_update(struct flow_state *st, struct scratchpad *s,
+                                         const struct flow_key *key, __u64 ts, int is_new)
 {
-	struct opp_ref o = {.p = NULL, .done = 0};
-	__u32 res;
+	struct opp_ref o = {.p = NULL, .rev = &s->rev, .key = key, .l2 = s->m.l2_flow, .done = 0};
+	__u32 res = update_flow(st, &o, &s->m, ts, is_new);
 
-	if (!st || !s || !key)
-		return 0;
-	o.rev = &s->rev;
-	o.key = key;
-	o.l2 = s->m.l2_flow;
-	res = update_flow(st, &o, &s->m, ts, is_new);
 	if (o.done)
 		res |= UPD_OPP_LOOKED;
 	if (o.p)

@@ -50,9 +50,11 @@ static __always_inline void count_add(__u32 id, __u64 n)
  */
 static __always_inline void frag_key(struct flow_key *r, const struct flow_key *k, __u32 id)
 {
-	key_copy(r, k);
-	r->src_port = id >> 16;
-	r->dst_port = id & 0xffff;
+#pragma unroll
+	for (int i = 0; i < KEY_WORDS - 1; i++)
+		key_put(r, i, key_get(k, i));
+	/* word 6: src_port, dst_port, l4_proto (see KEY_WORDS) */
+	key_put(r, 6, (key_get(k, 6) & ~0xffffffffULL) | (id & 0xffff) << 16 | id >> 16);
 }
 
 /*

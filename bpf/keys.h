@@ -15,35 +15,45 @@
 #include "parse.h"
 #include "maps.h"
 
-/* key_copy copies a flow key. Returns nothing. */
+_Static_assert(__builtin_offsetof(struct scratchpad, rev) % 8 == 0, "rev key aligned");
+_Static_assert(__builtin_offsetof(struct scratchpad, frag) % 8 == 0, "frag key aligned");
+_Static_assert(__builtin_offsetof(struct scratchpad, frag_old) % 8 == 0, "frag_old key aligned");
+
+/* key_copy copies a flow key by words (see KEY_WORDS). Returns nothing. */
 static __always_inline void key_copy(struct flow_key *dst, const struct flow_key *src)
 {
-	__builtin_memcpy(dst, src, sizeof(*dst));
+#pragma unroll
+	for (int i = 0; i < KEY_WORDS; i++)
+		key_put(dst, i, key_get(src, i));
 }
 
 /* keys_equal returns 1 when a and b are the same key, else 0. */
 static __always_inline int keys_equal(const struct flow_key *a, const struct flow_key *b)
 {
-	const __u16 *x = (const __u16 *)a, *y = (const __u16 *)b;
-
 #pragma unroll
-	for (int i = 0; i < (int)(sizeof(*a) / 2); i++)
-		if (x[i] != y[i])
+	for (int i = 0; i < KEY_WORDS; i++)
+		if (key_get(a, i) != key_get(b, i))
 			return 0;
 	return 1;
 }
 
 /*
  * reverse_key writes k with its endpoints swapped into r: IPs and ports,
- * and the MACs of an L2 flow (flowtable reverseKey). Returns nothing.
+ * and the MACs of an L2 flow (flowtable reverseKey). r and k are distinct.
+ * Returns nothing.
  */
 static __always_inline void reverse_key(struct flow_key *r, const struct flow_key *k, int l2)
 {
-	key_copy(r, k);
-	__builtin_memcpy(r->src_ip, k->dst_ip, 16);
-	__builtin_memcpy(r->dst_ip, k->src_ip, 16);
-	r->src_port = k->dst_port;
-	r->dst_port = k->src_port;
+	__u64 w6 = key_get(k, 6);
+
+	key_put(r, 0, key_get(k, 2)); /* src_ip <- dst_ip */
+	key_put(r, 1, key_get(k, 3));
+	key_put(r, 2, key_get(k, 0)); /* dst_ip <- src_ip */
+	key_put(r, 3, key_get(k, 1));
+	key_put(r, 4, key_get(k, 4));
+	key_put(r, 5, key_get(k, 5));
+	/* the two ports are the low two halfwords of word 6 */
+	key_put(r, 6, (w6 & ~0xffffffffULL) | (w6 & 0xffff) << 16 | (w6 >> 16 & 0xffff));
 	if (l2) {
 		copy6(r->eth_src, k->eth_dst);
 		copy6(r->eth_dst, k->eth_src);

@@ -124,6 +124,44 @@ struct pkt_meta {
 };
 
 /*
+ * Flow keys by 8-byte words. Every struct flow_key of the program starts
+ * 8-byte aligned (at offset 0 of struct pkt_meta and struct pkt_result,
+ * at aligned offsets of struct scratchpad, as a map key or value), and
+ * its 56 bytes are 7 words, so keys are copied, compared and built a word
+ * at a time: by flow_key's own 2-byte alignment clang would move 28
+ * halfwords, and a key built from narrow stores and read back by words
+ * stalls store-to-load forwarding. Word 5 holds eth_type in its bytes
+ * 4-5, word 6 src_port, dst_port and l4_proto in its bytes 0-4 (little
+ * endian, as bpfel is).
+ */
+#define KEY_WORDS 7
+_Static_assert(sizeof(struct flow_key) == KEY_WORDS * 8, "flow_key is 7 words");
+_Static_assert(__builtin_offsetof(struct flow_key, eth_type) == 44, "eth_type in word 5");
+_Static_assert(__builtin_offsetof(struct flow_key, src_port) == 48, "ports in word 6");
+_Static_assert(__builtin_offsetof(struct flow_key, dst_port) == 50, "ports in word 6");
+_Static_assert(__builtin_offsetof(struct flow_key, l4_proto) == 52, "l4_proto in word 6");
+_Static_assert(__builtin_offsetof(struct pkt_meta, key) == 0, "pkt_meta key aligned");
+_Static_assert(__builtin_offsetof(struct pkt_result, key) == 0, "pkt_result key aligned");
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "key words assume a little-endian target (bpfel)"
+#endif
+
+/* key_get returns word i of key k. */
+static __always_inline __u64 key_get(const struct flow_key *k, __u32 i)
+{
+	__u64 w;
+
+	__builtin_memcpy(&w, (const __u8 *)__builtin_assume_aligned(k, 8) + 8 * i, sizeof(w));
+	return w;
+}
+
+/* key_put stores w as word i of key k. Returns nothing. */
+static __always_inline void key_put(struct flow_key *k, __u32 i, __u64 w)
+{
+	__builtin_memcpy((__u8 *)__builtin_assume_aligned(k, 8) + 8 * i, &w, sizeof(w));
+}
+
+/*
  * cur_has reports whether n bytes at offset off are captured (datapath
  * parser.has). Returns 1 or 0. Reads go through the ld* helpers below,
  * which check and load in one step: an inline helper that returned a
@@ -206,7 +244,8 @@ static __always_inline void add_hdr(struct pkt_meta *m, __u8 h)
 	m->hdr_cnt++;
 }
 
-#include "parse_ip.h" /* IPv4, IPv6 and L4: parse_ipv4, parse_ipv6 */
+#include "parse_ip.h"   /* IPv4, IPv6 and L4: parse_ipv4, parse_ipv6 */
+#include "parse_fast.h" /* Ethernet/IPv4/TCP or UDP in one step: parse_fast */
 
 /*
  * parse_eth reads the Ethernet header (datapath parser.ethernet, depth 0).

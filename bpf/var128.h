@@ -153,7 +153,8 @@ static __always_inline struct u128 u128_div(struct u128 a, __u64 n)
 	__u64 r, t;
 
 	if (a.hi == 0) {
-		q.lo = a.lo / n;
+		/* Equal sizes or IATs make a zero numerator: no division for those. */
+		q.lo = a.lo < n ? 0 : a.lo / n;
 		return q;
 	}
 	q.hi = a.hi / n;
@@ -190,12 +191,17 @@ static __always_inline void running_var(__u64 *hi, __u64 *lo, __u64 m_abs, __u64
 
 /*
  * mean_fx returns sum / cnt with shift fractional bits, without forming
- * sum << shift (datapath meanFx). Returns 0 for cnt 0.
+ * sum << shift when that would overflow (datapath meanFx). When it fits,
+ * (sum << shift) / cnt is the same quotient in one division instead of
+ * three: with sum = q * cnt + r, both are q << shift plus
+ * (r << shift) / cnt. shift is 1 to 63. Returns 0 for cnt 0.
  */
 static __always_inline __u64 mean_fx(__u64 sum, __u64 cnt, __u32 shift)
 {
 	if (cnt == 0)
 		return 0;
+	if (sum >> (64 - shift) == 0)
+		return (sum << shift) / cnt;
 	return (sum / cnt << shift) + ((sum % cnt) << shift) / cnt;
 }
 

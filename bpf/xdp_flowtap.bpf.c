@@ -24,7 +24,7 @@
 
 #include "types.h" /* shared structs and codes: flow_key, flow_state, pkt_result */
 #include "config.h" /* knobs: flow_timeout_ns, force_mode, pd_*, snap_len, use_meta_ts, tcpwin_thres */
-#include "parse.h" /* Ethernet/VLAN/IPv4/IPv6/L4 parsing, punt decisions */
+#include "parse.h" /* Ethernet/VLAN/IPv4/IPv6/L4 parsing (parse_fast first), punt decisions */
 #include "maps.h"  /* flows, frags, counters, results, scratchpads, packets */
 #include "keys.h"  /* reverse keys, the opposite direction looked up on first use */
 #include "datapath.h" /* per-packet update: basicFlow, basicStats, tcpStates, tcpWin (threshold tcpwin_thres) */
@@ -95,7 +95,7 @@ static __always_inline void handle_flow(struct xdp_md *ctx, struct scratchpad *s
 			punt(ctx, s, res, c, ts);
 		return;
 	}
-	flags = flowtap_update(st, s, &res->key, ts, is_new);
+	flags = flow_update(st, s, &res->key, ts, is_new);
 	opp = (flags & UPD_OPP_FOUND) != 0;
 	/*
 	 * Only replay reads results: a live packet whose update did not need
@@ -149,7 +149,7 @@ int xdp_flowtap(struct xdp_md *ctx)
 		s->m.punt = PUNT_LINK;
 	else if (c.cap_len > MAX_PKT_OFF || !whole)
 		s->m.punt = PUNT_BIG;
-	else
+	else if (!parse_fast(&c, &s->m))
 		flowtap_parse(ctx, &s->m, c.cap_len, c.raw);
 	res->pkt_status = s->m.status;
 	res->hdr_cnt = s->m.hdr_cnt;
