@@ -15,21 +15,7 @@ import (
 // special cases, then strconv for everything. It is the reference the
 // fast path must match byte for byte.
 func appendFloatRef(b []byte, v float64) []byte {
-	f := float64(float32(v))
-	switch {
-	case math.IsNaN(f):
-		return append(b, "nan"...)
-	case math.IsInf(f, 1):
-		return append(b, "inf"...)
-	case math.IsInf(f, -1):
-		return append(b, "-inf"...)
-	case f == 0:
-		if math.Signbit(f) {
-			return append(b, "-0"...)
-		}
-		return append(b, '0')
-	}
-	return strconv.AppendFloat(b, f, 'g', 7, 64)
+	return appendFloatSlow(b, float64(float32(v)))
 }
 
 // floatStride is how far apart the float32 bit patterns checked by

@@ -44,6 +44,15 @@ func AppendFloat(b []byte, v float64) []byte {
 	if n, k, ok := decimal7(math.Abs(f)); ok {
 		return appendDigits7(b, n, k, f < 0)
 	}
+	// Non-finite values, zero, near-ties, near powers of ten and extreme
+	// magnitudes: strconv rounds the exact binary value, as C does.
+	return appendFloatSlow(b, f)
+}
+
+// appendFloatSlow is %.7g of the float32 value f through strconv, with
+// C's spellings of the special values. It is also the reference the fast
+// path is tested against.
+func appendFloatSlow(b []byte, f float64) []byte {
 	switch {
 	case math.IsNaN(f):
 		return append(b, "nan"...)
@@ -57,8 +66,6 @@ func AppendFloat(b []byte, v float64) []byte {
 		}
 		return append(b, '0')
 	}
-	// Near-ties, near powers of ten and extreme magnitudes: strconv rounds
-	// the exact binary value, as C does.
 	return strconv.AppendFloat(b, f, 'g', 7, 64)
 }
 
