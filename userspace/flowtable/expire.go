@@ -1,6 +1,10 @@
 package flowtable
 
-import "github.com/flowtap/flowtap/userspace/datapath"
+import (
+	"math"
+
+	"github.com/flowtap/flowtap/userspace/datapath"
+)
 
 // Expire writes and removes every flow pair that has timed out at capture
 // time nowNs, walking T2's LRU list from each timeout sentinel (biggest
@@ -8,21 +12,37 @@ import "github.com/flowtap/flowtap/userspace/datapath"
 // young for that sentinel. A flow goes only when its opposite has timed
 // out too (section 3). Cost is proportional to the flows inspected.
 func (t *Table) Expire(nowNs uint64, emit Emit) {
+	if !t.stale && nowNs >= t.maxNow && nowNs < t.nextCheck {
+		// The usual packet: in order, and before any sentinel's bound.
+		t.maxNow = nowNs
+		return
+	}
 	// The cached bounds assume the flows in front of each sentinel are
 	// ordered by last activity. A packet older than the newest one seen
 	// breaks that: distrust the bounds now and after its update.
 	if t.stale || nowNs < t.maxNow {
-		for i := range t.sentinel {
-			t.sentinel[i].notBefore = 0
-		}
+		t.distrustBounds()
 	}
 	t.stale = nowNs < t.maxNow
 	t.maxNow = max(t.maxNow, nowNs)
+	next := uint64(math.MaxUint64)
 	for i := range t.sentinel {
-		if s := &t.sentinel[i]; nowNs >= s.notBefore {
+		s := &t.sentinel[i]
+		if nowNs >= s.notBefore {
 			t.cycle(s, nowNs, emit)
 		}
+		next = min(next, s.notBefore)
 	}
+	t.nextCheck = next
+}
+
+// distrustBounds drops the sentinels' cached bounds: the next Expire
+// walks from every sentinel.
+func (t *Table) distrustBounds() {
+	for i := range t.sentinel {
+		t.sentinel[i].notBefore = 0
+	}
+	t.nextCheck = 0
 }
 
 func age(now, last uint64) uint64 {
@@ -106,9 +126,9 @@ func (t *Table) reset() {
 	t.lru[head] = link{prev: -1, next: tail}
 	t.lru[tail] = link{prev: head, next: -1}
 	for k := range t.sentinel {
-		t.sentinel[k].notBefore = 0
 		t.linkBefore(t.sentinel[k].slot, tail)
 	}
+	t.distrustBounds()
 	t.free = t.free[:0]
 	t.n = t.nMarkers
 	t.live = 0

@@ -72,10 +72,13 @@ type Table struct {
 	nMarkers int32      // slots below this are head, tail and sentinels
 	maxNow   uint64     // newest packet time seen by Expire
 	stale    bool       // the previous packet was older than maxNow
-	capacity int
-	live     int
-	flowInd  uint64
-	c        Counters
+	// nextCheck is the smallest sentinel bound (notBefore): before it, an
+	// in-order packet has nothing to expire. 0 forces the walks.
+	nextCheck uint64
+	capacity  int
+	live      int
+	flowInd   uint64
+	c         Counters
 }
 
 const (
@@ -193,9 +196,7 @@ func (t *Table) unlink(i int32) {
 		// behind it were taken from; the flow that takes its place can be
 		// older (fragments update a flow without moving it), so the
 		// bounds must go. Several sentinels can be stacked there.
-		for k := range t.sentinel {
-			t.sentinel[k].notBefore = 0
-		}
+		t.distrustBounds()
 	}
 	t.lru[n.prev].next = n.next
 	t.lru[n.next].prev = n.prev
