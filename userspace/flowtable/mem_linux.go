@@ -22,3 +22,8 @@ func allocRaw(size int) ([]byte, func()) {
 	_ = unix.Madvise(b, unix.MADV_HUGEPAGE) // best effort: THP may be off
 	return b, func() { _ = unix.Munmap(b) }
 }
+
+func canPrefault() bool { return true }
+
+// prefault faults in b's pages for writing without writing to them.
+func prefault(b []byte) error { return unix.Madvise(b, unix.MADV_POPULATE_WRITE) }

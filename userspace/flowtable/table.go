@@ -65,6 +65,7 @@ type Table struct {
 	idx      index
 	frags    map[Key]int32 // flow key with ports replaced by the fragment ID
 	nodes    []Flow        // slots 0 head, 1 tail, then sentinels, then flows
+	pf       *prefaulter   // faults nodes' pages in ahead of t.n (nil: off)
 	lru      []link        // by slot
 	n        int32         // slots in use (high-water mark)
 	free     []int32
@@ -105,7 +106,9 @@ func New(capacity int, timeouts []uint64) *Table {
 	t.nodes, freeNodes = allocSlice[Flow](slots)
 	t.lru, freeLRU = allocSlice[link](slots)
 	freeIdx := t.idx.free
-	runtime.AddCleanup(t, func(struct{}) { freeNodes(); freeLRU(); freeIdx() }, struct{}{})
+	var stopPF func()
+	t.pf, stopPF = newPrefaulter(t.nodes)
+	runtime.AddCleanup(t, func(struct{}) { stopPF(); freeNodes(); freeLRU(); freeIdx() }, struct{}{})
 	h := t.alloc()
 	tl := t.alloc()
 	t.lru[h] = link{prev: -1, next: tl}
@@ -168,6 +171,7 @@ func (t *Table) alloc() int32 {
 	}
 	i := t.n
 	t.n++
+	t.pf.allocated(i)
 	return i
 }
 
