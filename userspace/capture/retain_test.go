@@ -17,8 +17,11 @@ import (
 // capture spans many read buffers, so the ring turns over many times;
 // the shared ones add pcapng and odd files.
 func TestRetainBatches(t *testing.T) {
-	synth := writeSynthetic(t, 20000)
-	files := append([]string{synth}, testenv.SharedPcaps(t)...)
+	synth := writeSynthetic(t, 20000, 0)
+	// Records of the largest Ethernet length do not fit the read buffer
+	// with their header: the reader grows a buffer of the ring.
+	big := writeSynthetic(t, 3000, 262144)
+	files := append([]string{synth, big}, testenv.SharedPcaps(t)...)
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
 		if err != nil {
@@ -90,17 +93,21 @@ func readRetained(t *testing.T, raw []byte, k int, retain bool, want [][]byte) i
 }
 
 // writeSynthetic writes n Ethernet frames of 60 to 1514 bytes whose bytes
-// are derived from their index, so that a moved buffer shows.
-func writeSynthetic(t *testing.T, n int) string {
+// are derived from their index, so that a moved buffer shows; with big >
+// 0, every 500th frame has big bytes instead.
+func writeSynthetic(t *testing.T, n, big int) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "synthetic.pcap")
-	w, err := Create(path, 1, 65535)
+	w, err := Create(path, 1, uint32(max(65535, big)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	buf := make([]byte, 1514)
+	buf := make([]byte, max(1514, big))
 	for i := range n {
 		size := 60 + (i*7919)%1455
+		if big > 0 && i%500 == 499 {
+			size = big
+		}
 		for j := range size {
 			buf[j] = byte(i*31 + j)
 		}
