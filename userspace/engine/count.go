@@ -3,13 +3,15 @@ package engine
 import (
 	"github.com/flowtap/flowtap/userspace/capture"
 	"github.com/flowtap/flowtap/userspace/datapath"
+	"github.com/flowtap/flowtap/userspace/report"
 )
 
 // countPacket updates the end report's per-packet counters the way T2's
-// processPacket and its dissectors do.
-func (e *Engine) countPacket(m *datapath.Meta, pkt *capture.Packet) {
-	s := &e.stats
-	s.Headers.Observe(m.HdrCnt, s.Packets)
+// processPacket and its dissectors do. packetNum is the packet's ordinal
+// among all records read (T2's numPackets once it is counted). It reads
+// nothing but the packet, so the reading goroutine can run it.
+func countPacket(s *report.PacketCounts, m *datapath.Meta, pkt *capture.Packet, packetNum uint64) {
+	s.Headers.Observe(m.HdrCnt, packetNum)
 	st := m.Status
 	switch {
 	case st&datapath.StatIPv4 != 0:

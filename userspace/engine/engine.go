@@ -81,11 +81,12 @@ const prefetchBatch = 32
 func (e *Engine) Packet(pkt *capture.Packet) {
 	m := &e.meta
 	datapath.Parse(m, pkt.Data, pkt.OrigLen, pkt.LinkType)
-	e.packet(pkt, m, e.table.Hash(&m.Key))
+	e.packet(pkt, m, e.table.Hash(&m.Key), false)
 }
 
 // packet runs T2's steps for one parsed packet; h is the hash of m.Key.
-func (e *Engine) packet(pkt *capture.Packet, m *datapath.Meta, h uint32) {
+// counted says the reading goroutine already ran countPacket on it.
+func (e *Engine) packet(pkt *capture.Packet, m *datapath.Meta, h uint32, counted bool) {
 	ts := uint64(pkt.TsNs)
 	s := &e.stats
 	s.Packets++
@@ -107,7 +108,9 @@ func (e *Engine) packet(pkt *capture.Packet, m *datapath.Meta, h uint32) {
 		return // T2 skips empty records after counting them
 	}
 	s.Bytes += uint64(pkt.CapLen)
-	e.countPacket(m, pkt)
+	if !counted {
+		countPacket(&s.PacketCounts, m, pkt, s.Packets)
+	}
 	e.checkAnomalies(pkt, m)
 	if e.stage != nil {
 		e.stagePacket(pkt, m, h)

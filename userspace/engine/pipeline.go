@@ -7,6 +7,7 @@ import (
 
 	"github.com/flowtap/flowtap/userspace/capture"
 	"github.com/flowtap/flowtap/userspace/datapath"
+	"github.com/flowtap/flowtap/userspace/report"
 )
 
 // parsedBatch is up to MaxBatch packets read, copied and parsed ahead of
@@ -25,8 +26,8 @@ type BatchReader interface {
 	NextBatch(ps []capture.Packet) (int, error)
 }
 
-// Run processes every packet of rd. Reading, copying and parsing run on
-// a second goroutine, ahead of the flow table, so that with the writer
+// Run processes every packet of rd. Reading, parsing and the per-packet
+// report counters run on a second goroutine, ahead of the flow table, so that with the writer
 // goroutine the three stages of T2's loop use the machine's cores. It
 // returns the input error that ended the capture early (nil at a clean
 // end or when ctx is cancelled, which stops reading); the packets before
@@ -50,14 +51,17 @@ func (e *Engine) Run(ctx context.Context, rd BatchReader) error {
 		}
 		free <- b
 	}
-	go e.readAhead(ctx, rd, full, free, !retained)
+	// The reading goroutine owns the per-packet report counters while it
+	// runs; they come back when it has closed full.
+	rs := &readState{counts: e.stats.PacketCounts, packets: e.stats.Packets, copyData: !retained}
+	go e.readAhead(ctx, rd, full, free, rs)
 	var inputErr error
 	for b := range full {
 		for lo := 0; lo < b.n; lo += prefetchBatch {
 			hi := min(lo+prefetchBatch, b.n)
 			e.prefetch += e.table.Prefetch(b.hashes[lo:hi], e.slots[:hi-lo])
 			for i := lo; i < hi; i++ {
-				e.packet(&b.pkts[i], &b.metas[i], b.hashes[i])
+				e.packet(&b.pkts[i], &b.metas[i], b.hashes[i], true)
 			}
 		}
 		if b.err != nil && !errors.Is(b.err, io.EOF) {
@@ -65,11 +69,19 @@ func (e *Engine) Run(ctx context.Context, rd BatchReader) error {
 		}
 		free <- b
 	}
+	e.stats.PacketCounts = rs.counts
 	return inputErr
 }
 
+// readState is what the reading goroutine keeps between batches.
+type readState struct {
+	counts   report.PacketCounts // countPacket's figures, handed back at the end
+	packets  uint64              // records read, as the engine's Packets counts them
+	copyData bool                // the reader cannot retain batches: copy them
+}
+
 // readAhead fills batches from rd until the input ends or ctx is done.
-func (e *Engine) readAhead(ctx context.Context, rd BatchReader, full, free chan *parsedBatch, copyData bool) {
+func (e *Engine) readAhead(ctx context.Context, rd BatchReader, full, free chan *parsedBatch, rs *readState) {
 	defer close(full)
 	for ctx.Err() == nil {
 		b := <-free
@@ -78,7 +90,7 @@ func (e *Engine) readAhead(ctx context.Context, rd BatchReader, full, free chan 
 		b.arena = b.arena[:0]
 		for i := range n {
 			p := &b.pkts[i]
-			if copyData {
+			if rs.copyData {
 				off := len(b.arena)
 				b.arena = append(b.arena, p.Data...)
 				p.Data = b.arena[off:len(b.arena):len(b.arena)]
@@ -90,6 +102,10 @@ func (e *Engine) readAhead(ctx context.Context, rd BatchReader, full, free chan 
 		// several stores still in flight cannot be forwarded and waits).
 		for i := range n {
 			b.hashes[i] = e.table.Hash(&b.metas[i].Key)
+			rs.packets++
+			if p := &b.pkts[i]; p.CapLen != 0 { // as packet does
+				countPacket(&rs.counts, &b.metas[i], p, rs.packets)
+			}
 		}
 		full <- b
 		if err != nil {

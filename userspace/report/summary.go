@@ -72,15 +72,6 @@ type Summary struct {
 	Bytes uint64
 	// RawBytes is the sum of original (wire) lengths [rawBytesOnWire].
 	RawBytes uint64
-	// PadBytes is the sum of Ethernet padding of short frames [padBytesOnWire].
-	PadBytes uint64
-	// L2Packets counts non-IP packets [numL2Packets].
-	L2Packets uint64
-	// IPv4Packets, IPv6Packets and IPvXPackets count packets by IP version
-	// [numV4Packets, numV6Packets, numVxPackets].
-	IPv4Packets uint64
-	IPv6Packets uint64
-	IPvXPackets uint64
 	// APackets and BPackets count packets of flows without and with flowStat
 	// bit 0 (section 2) [numAPackets, numBPackets]. Packets minus their sum is
 	// printed as "packets without flow".
@@ -92,32 +83,9 @@ type Summary struct {
 
 	// Protocols (item 6).
 
-	// Headers is the per-packet header count accumulator.
-	Headers HeaderCount
-	// MaxVLANHeaders is printed when FlowStat has L2_VLAN [vlanHdrCntMx].
-	MaxVLANHeaders uint8
-	// MaxMPLSHeaders is printed when FlowStat has an MPLS bit [mplsHdrCntMx].
-	MaxMPLSHeaders uint8
-	// Per-protocol packet counters, printed as % of Packets when non-zero.
-	LLCPackets    uint64 // 802.2 LLC frames [numLLCPackets]
-	ARPPackets    uint64 // ethertype 0x0806 [numPacketsL2[ETHERTYPE_ARP]]
-	RARPPackets   uint64 // ethertype 0x8035
-	GREPackets    uint64 // packets with L2_GRE [numGREPackets]
-	LAPDPackets   uint64 // [numLAPDPackets]
-	TeredoPackets uint64 // packets with L3_TRDO [numTeredoPackets]
-	AYIYAPackets  uint64 // packets with L3_AYIYA [numAYIYAPackets]
-	IGMPPackets   uint64 // IP protocol 2 [numPacketsL3[L3_IGMP]]
-	ICMPPackets   uint64 // IP protocol 1
-	ICMPv6Packets uint64 // IP protocol 58
-	TCPPackets    uint64 // IP protocol 6
-	UDPPackets    uint64 // IP protocol 17
-	SCTPPackets   uint64 // IP protocol 132; printed only when FlowStat has L4_SCTP
-	DTLSPackets   uint64 // [numDTLSPackets]
-	// TCPBytes, UDPBytes and SCTPBytes are the captured bytes of those
-	// packets [numBytesL3[…]], printed as % of Bytes.
-	TCPBytes  uint64
-	UDPBytes  uint64
-	SCTPBytes uint64
+	// PacketCounts are the figures taken from each packet alone.
+	PacketCounts
+
 	// IPv4FragPackets and IPv6FragPackets count fragments, printed as % of
 	// IPv4Packets and IPv6Packets [numFragV4Packets, numFragV6Packets].
 	IPv4FragPackets uint64
@@ -137,9 +105,6 @@ type Summary struct {
 	// CorrReplFlows counts singletons written with bit 0 set [corrReplFlws]:
 	// request flows = AFlows − CorrReplFlows, reply = BFlows + CorrReplFlows.
 	CorrReplFlows uint64
-	// WireBytes is the L2 length estimated from IP lengths, summed for
-	// <Bandwidth> [bytesOnWire].
-	WireBytes uint64
 	// MaxFlowsInMemory is the peak number of live flow directions
 	// [maxNumFlowsPeak]; FlowTableSize the table capacity
 	// [hashChainTableSize]. A zero FlowTableSize omits the line.
@@ -174,6 +139,51 @@ type Summary struct {
 	// error counters). They have no T2 equivalent, so they come last, after
 	// DecodeLines: every T2 line keeps its position.
 	Warnings []string
+}
+
+// PacketCounts are the report figures that depend on each packet alone,
+// not on its flow: header and protocol counts, padding and wire bytes.
+// Keeping them apart lets the engine count them on the goroutine that
+// parses, ahead of the flow table.
+type PacketCounts struct {
+	// PadBytes is the sum of Ethernet padding of short frames [padBytesOnWire].
+	PadBytes uint64
+	// L2Packets counts non-IP packets [numL2Packets].
+	L2Packets uint64
+	// IPv4Packets, IPv6Packets and IPvXPackets count packets by IP version
+	// [numV4Packets, numV6Packets, numVxPackets].
+	IPv4Packets uint64
+	IPv6Packets uint64
+	IPvXPackets uint64
+	// Headers is the per-packet header count accumulator.
+	Headers HeaderCount
+	// MaxVLANHeaders is printed when FlowStat has L2_VLAN [vlanHdrCntMx].
+	MaxVLANHeaders uint8
+	// MaxMPLSHeaders is printed when FlowStat has an MPLS bit [mplsHdrCntMx].
+	MaxMPLSHeaders uint8
+	// Per-protocol packet counters, printed as % of Packets when non-zero.
+	LLCPackets    uint64 // 802.2 LLC frames [numLLCPackets]
+	ARPPackets    uint64 // ethertype 0x0806 [numPacketsL2[ETHERTYPE_ARP]]
+	RARPPackets   uint64 // ethertype 0x8035
+	GREPackets    uint64 // packets with L2_GRE [numGREPackets]
+	LAPDPackets   uint64 // [numLAPDPackets]
+	TeredoPackets uint64 // packets with L3_TRDO [numTeredoPackets]
+	AYIYAPackets  uint64 // packets with L3_AYIYA [numAYIYAPackets]
+	IGMPPackets   uint64 // IP protocol 2 [numPacketsL3[L3_IGMP]]
+	ICMPPackets   uint64 // IP protocol 1
+	ICMPv6Packets uint64 // IP protocol 58
+	TCPPackets    uint64 // IP protocol 6
+	UDPPackets    uint64 // IP protocol 17
+	SCTPPackets   uint64 // IP protocol 132; printed only when FlowStat has L4_SCTP
+	DTLSPackets   uint64 // [numDTLSPackets]
+	// TCPBytes, UDPBytes and SCTPBytes are the captured bytes of those
+	// packets [numBytesL3[…]], printed as % of Bytes.
+	TCPBytes  uint64
+	UDPBytes  uint64
+	SCTPBytes uint64
+	// WireBytes is the L2 length estimated from IP lengths, summed for
+	// <Bandwidth> [bytesOnWire].
+	WireBytes uint64
 }
 
 // Plugin names one active analyser.
