@@ -90,7 +90,7 @@ func (s *Stage) newFlowInd(t *flowtable.Table, f *flowtable.Flow) {
 // table (bpf/flow.h frag_owner): the flow owning the datagram of a
 // non-first fragment, or nil when its first fragment was not seen.
 func (s *Stage) lookupFragment(t *flowtable.Table, m *datapath.Meta) *flowtable.Flow {
-	fk := fragKey(&m.Key, m.FragID)
+	fk := flowtable.FragKey(&m.Key, m.FragID)
 	var owner flowtable.Key
 	if !s.lookupFrag(&fk, &owner) {
 		return nil
@@ -115,40 +115,41 @@ func (s *Stage) lookupFragment(t *flowtable.Table, m *datapath.Meta) *flowtable.
 // trackFragments is flowtable TrackFragments on the kernel's fragment
 // table (bpf/flow.h track_frags) for flow f, whose state is current.
 func (s *Stage) trackFragments(t *flowtable.Table, f *flowtable.Flow, m *datapath.Meta, headless bool) {
-	st := &f.State
-	if !m.FragFirst && !headless {
-		if st.Status&datapath.StatFragPending != 0 {
-			st.Status |= datapath.StatFragErr
-		}
+	flowtable.TrackFragmentsIn(&kernelFrags{s: s, t: t}, f, m, headless)
+}
+
+// kernelFrags is the XDP program's fragment map as a flowtable.FragIndex;
+// its values are the holders' flow keys.
+type kernelFrags struct {
+	s *Stage
+	t *flowtable.Table
+}
+
+func (x *kernelFrags) Remove(fk *flowtable.Key) bool {
+	var owner flowtable.Key
+	found := x.s.lookupFrag(fk, &owner)
+	x.s.deleteFrag(fk)
+	return found
+}
+
+func (x *kernelFrags) Release(fk *flowtable.Key, f *flowtable.Flow) {
+	var owner flowtable.Key
+	if !x.s.lookupFrag(fk, &owner) {
 		return
 	}
-	if headless {
-		st.Status |= datapath.StatFragHdSeqErr
+	if owner == f.Key {
+		f.State.Status &^= datapath.StatFragPending
+	} else if o := x.t.Lookup(&owner); o != nil {
+		x.s.readFlow(o)
+		o.State.Status &^= datapath.StatFragPending
+		x.s.writeFlow(o, false)
 	}
-	st.Status |= datapath.StatFrag
-	fk := fragKey(&f.Key, m.FragID)
-	var owner flowtable.Key
-	if st.Status&datapath.StatFragPending != 0 {
-		old := fragKey(&f.Key, st.FragId)
-		if !s.lookupFrag(&old, &owner) || st.FragId != m.FragID {
-			st.Status |= datapath.StatFragErr
-		}
-		s.deleteFrag(&old)
-	} else if s.lookupFrag(&fk, &owner) {
-		// Another flow held the same datagram key: it loses the datagram.
-		if owner == f.Key {
-			st.Status &^= datapath.StatFragPending
-		} else if o := t.Lookup(&owner); o != nil {
-			s.readFlow(o)
-			o.State.Status &^= datapath.StatFragPending
-			s.writeFlow(o, false)
-		}
+}
+
+func (x *kernelFrags) Put(fk *flowtable.Key, f *flowtable.Flow) {
+	if err := x.s.obj.Frags.Put(fk, &f.Key); err != nil {
+		x.s.fail("write map frags: %v", err)
 	}
-	if err := s.obj.Frags.Put(&fk, &f.Key); err != nil {
-		s.fail("write map frags: %v", err)
-	}
-	st.FragId = m.FragID
-	st.Status |= datapath.StatFragPending
 }
 
 // lookupFrag reads the owner of fragment-table key fk; false when absent.

@@ -138,7 +138,7 @@ func (s *Stage) Ending(a, b *flowtable.Flow) {
 		f.State.Status |= keep
 		s.c.Ended++
 		if f.State.Status&datapath.StatFragPending != 0 {
-			fk := fragKey(&f.Key, f.State.FragId)
+			fk := flowtable.FragKey(&f.Key, f.State.FragId)
 			if err := s.obj.Frags.Delete(&fk); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
 				s.fail("delete pending datagram of flow %d from map frags: %v", f.State.FlowInd, err)
 			}

@@ -216,14 +216,6 @@ func reverseKey(k *flowtable.Key, l2 bool) flowtable.Key {
 	return r
 }
 
-// fragKey is the fragment-table key of datagram id in flow k (bpf/flow.h
-// frag_key).
-func fragKey(k *flowtable.Key, id uint32) flowtable.Key {
-	r := *k
-	r.SrcPort, r.DstPort = uint16(id>>16), uint16(id)
-	return r
-}
-
 // Counters returns the userspace figures so far.
 func (s *Stage) Counters() Counters { return s.c }
 

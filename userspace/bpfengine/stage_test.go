@@ -203,7 +203,7 @@ func TestPacketAndEnding(t *testing.T) {
 		t.Errorf("table copy differs from the kernel's state (%v)", err)
 	}
 	var owner flowtable.Key
-	fk := fragKey(&a.Flow.Key, 33)
+	fk := flowtable.FragKey(&a.Flow.Key, 33)
 	if err := s.obj.Frags.Lookup(&fk, &owner); err != nil || owner != a.Flow.Key {
 		t.Errorf("fragment entry: %v, owner %v, want the flow", err, owner)
 	}

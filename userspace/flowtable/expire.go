@@ -169,7 +169,7 @@ func (t *Table) remove(f *Flow) int32 {
 			continue
 		}
 		if g.State.Status&datapath.StatFragPending != 0 {
-			delete(t.frags, fragKey(&g.Key, g.State.FragId))
+			delete(t.frags, FragKey(&g.Key, g.State.FragId))
 			t.c.GlobalStatus |= datapath.StatFragPending
 			t.c.FragPendingExpired++
 		}
