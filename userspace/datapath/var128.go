@@ -26,6 +26,11 @@ func (a u128) add(b u128) u128 {
 
 // div divides by n > 0, truncating.
 func (a u128) div(n uint64) u128 {
+	if a.hi < n {
+		// The usual case (the quotient fits 64 bits): one division.
+		q, _ := bits.Div64(a.hi, a.lo, n)
+		return u128{0, q}
+	}
 	qhi := a.hi / n
 	r := a.hi % n
 	qlo, _ := bits.Div64(r, a.lo, n)
@@ -55,6 +60,15 @@ func runningVar(hi, lo *uint64, mAbs uint64, n uint64) {
 func meanFx(sum, cnt uint64, shift uint) uint64 {
 	if cnt == 0 {
 		return 0
+	}
+	// sum << shift as 128 bits divided once equals q<<shift +
+	// (r<<shift)/cnt (q = sum/cnt, r = sum%cnt) when neither overflows
+	// 64 bits: the high word is below cnt (the quotient fits) and cnt is
+	// at most 2^(64-shift) (r << shift fits). It is one division instead
+	// of two.
+	if hi := sum >> (64 - shift); hi < cnt && cnt <= 1<<(64-shift) {
+		q, _ := bits.Div64(hi, sum<<shift, cnt)
+		return q
 	}
 	q, r := sum/cnt, sum%cnt
 	return q<<shift + (r<<shift)/cnt
