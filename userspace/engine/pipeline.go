@@ -59,7 +59,7 @@ func (e *Engine) Run(ctx context.Context, rd BatchReader) error {
 	for b := range full {
 		for lo := 0; lo < b.n; lo += prefetchBatch {
 			hi := min(lo+prefetchBatch, b.n)
-			e.prefetch += e.table.Prefetch(b.hashes[lo:hi], e.slots[:hi-lo])
+			e.prefetch += e.table.Prefetch(b.hashes[lo:hi], b.metas[lo:hi], e.slots[:hi-lo])
 			for i := lo; i < hi; i++ {
 				e.packet(&b.pkts[i], &b.metas[i], b.hashes[i], true)
 			}

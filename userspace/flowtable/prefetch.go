@@ -1,28 +1,28 @@
 package flowtable
 
+import "github.com/flowtap/flowtap/userspace/datapath"
+
 // Prefetch reads the index entries and then the flows that lookups with
-// hashes hs will touch, one tight loop each, so that the CPU overlaps
-// their cache misses (Go has no prefetch instruction; plain independent
-// loads in a short loop do the same). Call it for a batch of packets
-// before processing them. slots is scratch space of len(hs).
-func (t *Table) Prefetch(hs []uint32, slots []int32) uint64 {
-	x := &t.idx
+// hashes hs (of the keys of ms) will touch, one tight loop each, so that
+// the CPU overlaps their cache misses (Go has no prefetch instruction;
+// plain independent loads in a short loop do the same). Call it for a
+// batch of packets before processing them. slots is scratch space of
+// len(hs).
+func (t *Table) Prefetch(hs []uint32, ms []datapath.Meta, slots []int32) uint64 {
+	var sink uint64
 	for i, h := range hs {
 		// Probe by hash only: the slot whose entry carries h is almost
 		// always the flow find will confirm with the key.
-		slots[i] = -1
-		for j := h & x.mask; ; j = (j + 1) & x.mask {
-			e := x.entries[j]
-			if e == 0 {
-				break
-			}
-			if uint32(e>>32) == h {
-				slots[i] = int32(uint32(e)) - 1
-				break
+		slots[i] = t.probe(h)
+		if slots[i] < 0 && !ms[i].NoFlow {
+			// A packet without flow creates one: Create looks up the
+			// reverse key (the opposite direction) right away.
+			rk := reverseKey(&ms[i].Key, ms[i].L2Flow)
+			if r := t.probe(t.idx.hash(&rk)); r >= 0 {
+				sink += t.node(r).State.Status
 			}
 		}
 	}
-	var sink uint64
 	for _, s := range slots[:len(hs)] {
 		if s >= 0 {
 			// The key (compared by find), the counters, the LRU link and
@@ -39,4 +39,18 @@ func (t *Table) Prefetch(hs []uint32, slots []int32) uint64 {
 		}
 	}
 	return sink // only defeats dead-code elimination
+}
+
+// probe returns the slot of the first index entry carrying hash h, or -1.
+func (t *Table) probe(h uint32) int32 {
+	x := &t.idx
+	for j := h & x.mask; ; j = (j + 1) & x.mask {
+		e := x.entries[j]
+		if e == 0 {
+			return -1
+		}
+		if uint32(e>>32) == h {
+			return int32(uint32(e)) - 1
+		}
+	}
 }
