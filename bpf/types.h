@@ -74,14 +74,22 @@ enum misc_bit {
  * One direction of a conversation. All times are capture time in
  * nanoseconds since the Unix epoch (pcap time offline, converted kernel
  * time live).
+ *
+ * Field order is a cache layout, not a grouping by plugin: the Go flow
+ * table stores struct flow_key (56 bytes) and this struct (264 bytes) back
+ * to back in 320-byte slots aligned to 64 bytes, so the fields an ordinary
+ * packet reads or writes (the key, the counters, the TCP state, the first
+ * header stack and MAC pair) come first and fill four cache lines, and
+ * the fields only a flow's first, handshake, teardown or fragment packets
+ * or the flow's end touch share the fifth. Keep the size at 264 bytes
+ * (userspace/flowtable checks it).
  */
 struct flow_state {
-	/* core and basicFlow */
-	__u64 flow_ind;   /* shared by the A and B direction */
+	/* written by every packet */
 	__u64 status;     /* flowStat bits (t2-semantics.md section 6) */
-	__u64 first_ns;   /* first packet of this direction */
 	__u64 last_ns;    /* last packet of this direction */
 	__u64 timeout_ns; /* inactivity timeout, changed by tcpStates */
+	__u64 first_ns;   /* first packet of this direction (IAT mean) */
 
 	/* basicStats: integer accumulators only */
 	__u64 pkts;      /* packets in this direction */
@@ -93,42 +101,44 @@ struct flow_state {
 	__u64 iat_var_hi; /* T2 running IAT estimator, 128-bit, ns^2 << 16 */
 	__u64 iat_var_lo;
 	__s64 max_iat_ns; /* largest inter-arrival time */
-	__u16 min_l7;     /* smallest L7 length */
-	__u16 max_l7;     /* largest L7 length */
-	__u16 last_ipid;  /* last IPv4 ID, for DUPIPID (valid with MISC_IPID_VALID) */
-	__u16 pad1;
-	__u32 frag_id; /* IPv4 ID / IPv6 fragment ID of the pending datagram */
-	__u32 pad2;
+
+	/* tcpWin counters */
+	__u32 win_th_cnt; /* TCP packets with raw window < threshold */
+	__u32 tcp_pkts;   /* TCP first-fragment packets (denominator of f) */
+
+	__u16 min_l7;    /* smallest L7 length */
+	__u16 max_l7;    /* largest L7 length */
+	__u16 last_ipid; /* last IPv4 ID, for DUPIPID (valid with MISC_IPID_VALID) */
 
 	/* tcpStates */
-	__u32 syn_seq;    /* sequence number of this side's SYN */
-	__u32 fin_seq;    /* sequence number of this side's FIN */
 	__u8 tcp_state;   /* enum tcp_conn_state */
 	__u8 tcp_anomaly; /* tcpStatesAFlags */
 	__u8 tcp_bits;    /* enum tcp_conn_bit */
 
-	/* tcpWin */
-	__u8 win_stat;    /* tcpWinStat: 0x01 a window below threshold was seen */
-	__u32 win_th_cnt; /* TCP packets with raw window < threshold */
-	__u32 tcp_pkts;   /* TCP first-fragment packets (denominator of f) */
-	__u32 win_init;   /* raw window of the first TCP packet */
-	__u8 win_ttl;     /* IP TTL / hop limit of the first TCP packet */
+	__u8 win_stat;  /* tcpWinStat: 0x01 a window below threshold was seen */
+	__u8 dump;      /* pcapd: 1 extracts this direction's packets from now on */
+	__u8 misc_bits; /* enum misc_bit */
 
-	/* pcapd */
-	__u8 dump; /* 1: extract this direction's packets from now on */
-
-	/* basicFlow descriptive columns */
+	/* basicFlow descriptive columns: entry 0 of each list is the usual match */
 	__u8 hdr_desc_cnt; /* distinct header stacks seen */
 	__u8 src_mac_cnt;
 	__u8 dst_mac_cnt;
-	__u8 vlan_cnt;                         /* tags in vlan_tci */
-	__u8 hdr_len[MAX_HDR_DESC];            /* headers per stack */
-	__u8 hdr_desc[MAX_HDR_DESC][MAX_HDRS]; /* enum hdr_code per header */
+	__u8 vlan_cnt; /* tags in vlan_tci */
 	__u8 src_mac[MAX_MACS][6];
 	__u8 dst_mac[MAX_MACS][6];
+	__u8 hdr_len[MAX_HDR_DESC];            /* headers per stack */
+	__u8 hdr_desc[MAX_HDR_DESC][MAX_HDRS]; /* enum hdr_code per header */
+
+	/* touched by few packets */
+	__u8 win_ttl; /* tcpWin: IP TTL / hop limit of the first TCP packet */
+	__u8 pad1;
 	__u16 vlan_tci[MAX_VLANS]; /* raw TCIs, outer first */
-	__u8 misc_bits;            /* enum misc_bit */
-	__u8 pad[7];
+	__u32 win_init;            /* tcpWin: raw window of the first TCP packet */
+	__u64 flow_ind; /* shared by the A and B direction */
+	__u32 syn_seq;  /* tcpStates: sequence number of this side's SYN */
+	__u32 fin_seq;  /* tcpStates: sequence number of this side's FIN */
+	__u32 frag_id;  /* IPv4 ID / IPv6 fragment ID of the pending datagram */
+	__u32 pad2;
 };
 
 /*

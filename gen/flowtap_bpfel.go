@@ -52,11 +52,10 @@ type FlowtapFlowKey struct {
 
 type FlowtapFlowState struct {
 	_          structs.HostLayout
-	FlowInd    uint64
 	Status     uint64
-	FirstNs    uint64
 	LastNs     uint64
 	TimeoutNs  uint64
+	FirstNs    uint64
 	Pkts       uint64
 	CapBytes   uint64
 	PadBytes   uint64
@@ -66,34 +65,34 @@ type FlowtapFlowState struct {
 	IatVarHi   uint64
 	IatVarLo   uint64
 	MaxIatNs   int64
+	WinThCnt   uint32
+	TcpPkts    uint32
 	MinL7      uint16
 	MaxL7      uint16
 	LastIpid   uint16
-	Pad1       uint16
-	FragId     uint32
-	Pad2       uint32
-	SynSeq     uint32
-	FinSeq     uint32
 	TcpState   uint8
 	TcpAnomaly uint8
 	TcpBits    uint8
 	WinStat    uint8
-	WinThCnt   uint32
-	TcpPkts    uint32
-	WinInit    uint32
-	WinTtl     uint8
 	Dump       uint8
+	MiscBits   uint8
 	HdrDescCnt uint8
 	SrcMacCnt  uint8
 	DstMacCnt  uint8
 	VlanCnt    uint8
-	HdrLen     [4]uint8
-	HdrDesc    [4][15]uint8
 	SrcMac     [3][6]uint8
 	DstMac     [3][6]uint8
+	HdrLen     [4]uint8
+	HdrDesc    [4][15]uint8
+	WinTtl     uint8
+	Pad1       uint8
 	VlanTci    [3]uint16
-	MiscBits   uint8
-	Pad        [7]uint8
+	WinInit    uint32
+	FlowInd    uint64
+	SynSeq     uint32
+	FinSeq     uint32
+	FragId     uint32
+	Pad2       uint32
 }
 
 type FlowtapPktRecord struct {

@@ -19,12 +19,12 @@ func (t *Table) createHashed(m *datapath.Meta, h uint32, tsNs uint64, cfg *datap
 	}
 	i := t.alloc()
 	f := t.node(i)
-	// InitFlow clears the state; only the table's own fields are set here.
-	f.Key, f.opp, f.self, f.hash, f.done = m.Key, -1, i, h, false
+	f.Key = m.Key
 	datapath.InitFlow(&f.State, m, tsNs, cfg)
-	t.insert(f.hash, i)
+	t.insert(h, i)
 	t.linkAfter(i, head)
-	t.lru[i].last, t.lru[i].timeout = tsNs, f.State.TimeoutNs
+	l := &t.lru[i]
+	l.last, l.timeout, l.opp, l.hash = tsNs, f.State.TimeoutNs, -1, h
 	t.live++
 	if uint64(t.live) > t.c.MaxLive {
 		t.c.MaxLive = uint64(t.live)
@@ -49,7 +49,7 @@ func (t *Table) createHashed(m *datapath.Meta, h uint32, tsNs uint64, cfg *datap
 		t.newConversation(f)
 	case found:
 		r := t.node(ri)
-		r.opp, f.opp = i, ri
+		t.lru[ri].opp, l.opp = i, ri
 		f.State.FlowInd = r.State.FlowInd
 		t.c.BFlows++
 		if r.State.Status&datapath.StatInvert == 0 {

@@ -68,8 +68,8 @@ func (t *Table) cycle(s *sentinel, now uint64, emit Emit) {
 		next := t.lru[i].prev
 		if a >= t.lru[i].timeout {
 			f := t.node(i)
-			o := t.Opposite(f)
-			if o == nil || age(now, t.lru[o.self].last) >= t.lru[o.self].timeout {
+			o := t.lru[i].opp
+			if o < 0 || age(now, t.lru[o].last) >= t.lru[o].timeout {
 				t.print(f, emit)
 				next = t.remove(f)
 			}
@@ -100,14 +100,14 @@ func (t *Table) Flush(emit Emit) {
 		if i < t.nMarkers {
 			continue
 		}
-		f := t.node(i)
-		if f.done {
+		l := &t.lru[i]
+		if l.opp == flushed {
 			continue
 		}
+		f := t.node(i)
 		t.print(f, emit)
-		f.done = true
-		if o := t.Opposite(f); o != nil {
-			o.done = true
+		if l.opp >= 0 {
+			t.lru[l.opp].opp = flushed
 		}
 		if f.State.Status&datapath.StatFragPending != 0 {
 			t.c.GlobalStatus |= datapath.StatFragPending
@@ -136,7 +136,10 @@ func (t *Table) reset() {
 
 // RemoveNow writes and removes f and its opposite (force mode).
 func (t *Table) RemoveNow(f *Flow, emit Emit) {
-	if t.live == 0 || t.find(&f.Key, f.hash) != f.self {
+	if t.live == 0 {
+		return
+	}
+	if i := t.slot(f); t.find(&f.Key, t.lru[i].hash) != i {
 		return
 	}
 	t.print(f, emit)
@@ -162,24 +165,26 @@ func (t *Table) print(f *Flow, emit Emit) {
 // remove unlinks f and its opposite and frees their slots. It returns the
 // LRU neighbour (towards newer flows) from which a walk can continue.
 func (t *Table) remove(f *Flow) int32 {
-	prev := t.lru[f.self].prev
-	pair := [2]*Flow{f, t.Opposite(f)}
-	for _, g := range pair {
-		if g == nil {
+	self := t.slot(f)
+	prev := t.lru[self].prev
+	pair := [2]int32{self, t.lru[self].opp}
+	for _, i := range pair {
+		if i < 0 {
 			continue
 		}
+		g := t.node(i)
 		if g.State.Status&datapath.StatFragPending != 0 {
 			delete(t.frags, FragKey(&g.Key, g.State.FragId))
 			t.c.GlobalStatus |= datapath.StatFragPending
 			t.c.FragPendingExpired++
 		}
-		t.erase(g.hash, g.self)
-		t.unlink(g.self)
-		if prev == g.self {
-			prev = t.lru[g.self].prev
+		t.erase(t.lru[i].hash, i)
+		t.unlink(i)
+		if prev == i {
+			prev = t.lru[i].prev
 		}
-		t.free = append(t.free, g.self)
-		g.opp = -1
+		t.free = append(t.free, i)
+		t.lru[i].opp = -1
 		t.live--
 	}
 	return prev

@@ -96,4 +96,4 @@ func (x *tableFrags) Release(fk *Key, _ *Flow) {
 	}
 }
 
-func (x *tableFrags) Put(fk *Key, f *Flow) { x.frags[*fk] = f.self }
+func (x *tableFrags) Put(fk *Key, f *Flow) { x.frags[*fk] = (*Table)(x).slot(f) }

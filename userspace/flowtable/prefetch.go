@@ -25,16 +25,15 @@ func (t *Table) Prefetch(hs []uint32, ms []datapath.Meta, slots []int32) uint64 
 	}
 	for _, s := range slots[:len(hs)] {
 		if s >= 0 {
-			// The key (compared by find), the counters, the LRU link and
-			// the opposite's TCP state (read by tcpStates) are the lines a
-			// packet touches.
+			// A packet touches the flow's first four lines (bpf/types.h
+			// orders the state so), its link, and the opposite's TCP
+			// state (read by tcpStates).
 			f := t.node(s)
 			st := &f.State
-			sink += uint64(f.Key.SrcIp[0]) + uint64(f.Key.L4Proto) + st.Status + uint64(st.MaxIatNs) +
-				uint64(st.WinThCnt) + uint64(st.HdrDesc[1][0]) + uint64(st.DstMac[0][0]) + uint64(st.MiscBits) +
+			sink += uint64(f.Key.SrcIp[0]) + st.Pkts + uint64(st.MaxIatNs) + uint64(st.HdrDesc[0][0]) +
 				uint64(t.lru[s].prev)
-			if f.opp >= 0 {
-				sink += uint64(t.node(f.opp).State.SynSeq)
+			if o := t.lru[s].opp; o >= 0 {
+				sink += uint64(t.node(o).State.TcpState)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package flowtable
 
 import (
 	"runtime"
+	"unsafe"
 
 	"github.com/flowtap/flowtap/gen"
 	"github.com/flowtap/flowtap/userspace/datapath"
@@ -14,25 +15,38 @@ type Key = gen.FlowtapFlowKey
 const DefaultCapacity = 262144
 
 // Flow is one live flow direction. Pointers to it stay valid until the
-// flow is removed.
+// flow is removed. It is exactly the shared key and state: 320 bytes,
+// five cache lines in slots aligned to 64 bytes, of which an ordinary
+// packet touches the first four (bpf/types.h orders the state for that).
+// The table's own bookkeeping of a slot lives in its link.
 type Flow struct {
 	Key   Key
 	State datapath.State
-	opp   int32  // slot of the opposite direction, or -1
-	self  int32  // own slot
-	hash  uint32 // index hash of Key
-	done  bool   // Flush already wrote it (with its opposite)
 }
 
-// link holds a slot's LRU neighbours. The links live apart from the flows
-// so that moving a flow to the front touches two small array entries
-// instead of two 360-byte flows.
+// flowSize is the size of a Flow; the expression below stops the build
+// when the C structs change it.
+const flowSize = 320
+
+var _ = [1]struct{}{}[unsafe.Sizeof(Flow{})-flowSize]
+
+// link is a slot's bookkeeping: its LRU neighbours, copies of the two
+// times the expiry walks compare, and its pairing and index hash. The
+// links live apart from the flows so that moving a flow to the front
+// touches small entries (two per cache line) instead of whole flows.
 type link struct {
 	prev    int32  // towards the newest flow
 	next    int32  // towards the oldest flow
 	last    uint64 // the flow's State.LastNs, kept here for the expiry walks
 	timeout uint64 // the flow's State.TimeoutNs, likewise
+	opp     int32  // slot of the opposite direction, -1 none, flushed
+	hash    uint32 // index hash of the flow's Key
 }
+
+// flushed in link.opp marks the opposite of a pair Flush already wrote.
+const flushed = -2
+
+var _ = [1]struct{}{}[unsafe.Sizeof(link{})-32]
 
 // sentinel is a T2 timeout handler: an LRU marker that remembers up to
 // where flows were checked against its timeout.
@@ -153,13 +167,23 @@ func (t *Table) Capacity() int { return t.capacity }
 
 // Opposite returns the opposite direction of f, or nil.
 func (t *Table) Opposite(f *Flow) *Flow {
-	if f.opp < 0 {
-		return nil
+	if o := t.lru[t.slot(f)].opp; o >= 0 {
+		return t.node(o)
 	}
-	return t.node(f.opp)
+	return nil
 }
 
 func (t *Table) node(i int32) *Flow { return &t.nodes[i] }
+
+// slot returns the slot of f, which must be one of the table's flows.
+func (t *Table) slot(f *Flow) int32 {
+	off := uintptr(unsafe.Pointer(f)) - uintptr(unsafe.Pointer(unsafe.SliceData(t.nodes)))
+	i := off / flowSize
+	if i >= uintptr(len(t.nodes)) || off%flowSize != 0 {
+		panic("flowtable: flow not in this table")
+	}
+	return int32(i)
+}
 
 // alloc returns a free slot. Create evicts before the table exceeds its
 // capacity, so the preallocated arrays never run out.
@@ -185,7 +209,7 @@ func (t *Table) Lookup(k *Key) *Flow {
 
 // Touch moves f to the newest end of the LRU list (T2 updateLRUList).
 func (t *Table) Touch(f *Flow) {
-	i := f.self
+	i := t.slot(f)
 	if t.lru[head].next == i {
 		return
 	}
@@ -234,9 +258,10 @@ func (t *Table) LookupHashed(k *Key, h uint32) *Flow {
 // after a packet updated them; the expiry walks read them from the
 // compact LRU array instead of the flows.
 func (t *Table) Seen(f *Flow) {
-	t.SeenSelf(f)
-	if f.opp >= 0 {
-		t.lru[f.opp].timeout = t.node(f.opp).State.TimeoutNs
+	l := &t.lru[t.slot(f)]
+	l.last, l.timeout = f.State.LastNs, f.State.TimeoutNs
+	if o := l.opp; o >= 0 {
+		t.lru[o].timeout = t.node(o).State.TimeoutNs
 	}
 }
 
@@ -244,6 +269,6 @@ func (t *Table) Seen(f *Flow) {
 // timeout alone (datapath.Result.OppState false): it spares reading the
 // opposite's state.
 func (t *Table) SeenSelf(f *Flow) {
-	l := &t.lru[f.self]
+	l := &t.lru[t.slot(f)]
 	l.last, l.timeout = f.State.LastNs, f.State.TimeoutNs
 }
