@@ -57,6 +57,17 @@ func (x *index) hash(k *Key) uint32 {
 	return uint32(mum(b^s[1], c^d) >> 32)
 }
 
+// sameKey reports whether a and b are equal, comparing the seven words
+// inline (== on the struct calls the runtime's generic memequal). The
+// generated Key has no implicit padding (its Pad field is compared by ==
+// too), so the two agree on every byte.
+func sameKey(a, b *Key) bool {
+	x := (*[keyWords]uint64)(unsafe.Pointer(a))
+	y := (*[keyWords]uint64)(unsafe.Pointer(b))
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] &&
+		x[4] == y[4] && x[5] == y[5] && x[6] == y[6]
+}
+
 // mum multiplies a and b to 128 bits and folds the halves.
 func mum(a, b uint64) uint64 {
 	hi, lo := bits.Mul64(a, b)
@@ -73,7 +84,7 @@ func (t *Table) find(k *Key, h uint32) int32 {
 		}
 		if uint32(e>>32) == h {
 			s := int32(uint32(e)) - 1
-			if t.node(s).Key == *k {
+			if sameKey(&t.node(s).Key, k) {
 				return s
 			}
 		}

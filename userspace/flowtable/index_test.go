@@ -103,3 +103,25 @@ func BenchmarkIndexHash(b *testing.B) {
 		_ = s
 	})
 }
+
+// TestSameKeyMatchesEquality checks the word-wise comparison against ==
+// for keys that differ in exactly one byte, at every byte position.
+func TestSameKeyMatchesEquality(t *testing.T) {
+	var a Key
+	ab := (*[keyWords * 8]byte)(unsafe.Pointer(&a))
+	for i := range ab {
+		ab[i] = byte(i*7 + 1)
+	}
+	if !sameKey(&a, &a) {
+		t.Fatal("a key differs from itself")
+	}
+	for i := range ab {
+		for _, flip := range []byte{1, 0x80, 0xff} {
+			b := a
+			(*[keyWords * 8]byte)(unsafe.Pointer(&b))[i] ^= flip
+			if got, want := sameKey(&a, &b), a == b; got != want {
+				t.Fatalf("byte %d ^ %#x: sameKey %v, == %v", i, flip, got, want)
+			}
+		}
+	}
+}
