@@ -8,39 +8,16 @@ import (
 
 const hexDigits = "0123456789abcdef"
 
-// AppendTS appends a capture time or duration in ns as T2's U64.U32:
-// seconds, a dot and 9 digits (1555002999.973684000).
-func AppendTS(b []byte, ns int64) []byte {
-	if ns < 0 {
-		b = append(b, '-')
-		ns = -ns
-	}
-	b = strconv.AppendInt(b, ns/1e9, 10)
-	b = append(b, '.')
-	frac := ns % 1e9
-	var d [9]byte
-	for i := 8; i >= 0; i-- {
-		d[i] = byte('0' + frac%10)
-		frac /= 10
-	}
-	return append(b, d[:]...)
-}
-
-// AppendHex appends v as 0x followed by exactly digits lower-case hex digits.
-func AppendHex(b []byte, v uint64, digits int) []byte {
-	b = append(b, '0', 'x')
-	for i := digits - 1; i >= 0; i-- {
-		b = append(b, hexDigits[(v>>(uint(i)*4))&0xf])
-	}
-	return b
-}
-
 // AppendFloat appends v as C's printf("%.7g") of the float32 value T2
 // would hold: T2 keeps these columns in float, so the value is rounded to
 // float32 first. Like an append that grew b by 16 bytes and then cut back,
 // it may overwrite up to 16 bytes of b's spare capacity past the result.
 func AppendFloat(b []byte, v float64) []byte {
 	f := float64(float32(v))
+	if f == 0 && !math.Signbit(f) {
+		// Common in flow lines (minIAT, a lone packet's deviations).
+		return append(b, '0')
+	}
 	if n, k, ok := decimal7(math.Abs(f)); ok {
 		return appendDigits7(b, n, k, f < 0)
 	}
@@ -69,23 +46,6 @@ func appendFloatSlow(b []byte, f float64) []byte {
 	return strconv.AppendFloat(b, f, 'g', 7, 64)
 }
 
-// AppendUint appends v in decimal.
-func AppendUint(b []byte, v uint64) []byte { return strconv.AppendUint(b, v, 10) }
-
-// AppendInt appends v in decimal.
-func AppendInt(b []byte, v int64) []byte { return strconv.AppendInt(b, v, 10) }
-
-// AppendMAC appends a MAC address as aa:bb:cc:dd:ee:ff.
-func AppendMAC(b []byte, m [6]byte) []byte {
-	for i, x := range m {
-		if i > 0 {
-			b = append(b, ':')
-		}
-		b = append(b, hexDigits[x>>4], hexDigits[x&0xf])
-	}
-	return b
-}
-
 // AppendIP appends an address in normal notation, or '-' when invalid.
 func AppendIP(b []byte, a netip.Addr) []byte {
 	if !a.IsValid() {
@@ -97,6 +57,20 @@ func AppendIP(b []byte, a netip.Addr) []byte {
 // AppendQuoted appends s in double quotes as T2 prints S columns, with
 // quotes, backslashes and control characters escaped.
 func AppendQuoted(b []byte, s string) []byte {
+	// Names rarely need escaping: one scan, then a single copy.
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c == 0x7f {
+			return appendQuotedSlow(b, s)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendQuotedSlow is AppendQuoted one byte at a time; it is also the
+// tests' reference.
+func appendQuotedSlow(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); i++ {
 		c := s[i]
