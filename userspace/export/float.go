@@ -103,7 +103,13 @@ func scale7(a float64, k int) float64 {
 }
 
 // appendDigits7 formats the seven digits n (10^6 <= n < 10^7) with decimal
-// exponent k as %g does: exponent form for k < -4 or k >= 7, fixed form
+// exponent k as %g does.
+func appendDigits7(b []byte, n uint32, k int, neg bool) []byte {
+	return appendDigitWord(b, digitWord(n), k, neg)
+}
+
+// appendDigitWord formats the seven digits in w (as digitWord returns
+// them) with decimal exponent k as %g does: exponent form for k < -4 or k >= 7, fixed form
 // otherwise, trailing zeros and a bare '.' removed.
 //
 // The digits travel as one little-endian word, first digit in the low
@@ -111,7 +117,7 @@ func scale7(a float64, k int) float64 {
 // word store into b's spare capacity (up to 16 bytes, more than the result
 // may need); a loop per digit, or building in a local array and copying,
 // costs more than the whole scaling step.
-func appendDigits7(b []byte, n uint32, k int, neg bool) []byte {
+func appendDigitWord(b []byte, w uint64, k int, neg bool) []byte {
 	l := len(b)
 	if cap(b)-l < 16 {
 		b = append(b, make([]byte, 16)...)[:l]
@@ -122,7 +128,6 @@ func appendDigits7(b []byte, n uint32, k int, neg bool) []byte {
 		out[0] = '-'
 		o = 1
 	}
-	w := digitWord(n)
 	// Significant digits: one more than the index of the last non-'0' byte.
 	nd := (64 - bits.LeadingZeros64(w-0x0030303030303030) + 7) / 8
 	switch {
@@ -178,4 +183,35 @@ func withDot(w uint64, i int) uint64 {
 	s := uint(i) * 8
 	low := uint64(1)<<s - 1
 	return w&low | '.'<<s | (w&^low)<<8
+}
+
+// floatBatch is how many values AppendFloats converts before it writes.
+const floatBatch = 16
+
+// AppendFloats appends every value of vs as AppendFloat does, each
+// preceded by sep. It converts a batch of values before writing any: the
+// conversions do not depend on each other, so the CPU overlaps them,
+// whereas a chain of AppendFloat calls waits for each one's length.
+func AppendFloats(b []byte, sep byte, vs []float64) []byte {
+	var words [floatBatch]uint64
+	var exps [floatBatch]int
+	var fast, neg [floatBatch]bool
+	for len(vs) > 0 {
+		chunk := vs[:min(len(vs), floatBatch)]
+		vs = vs[len(chunk):]
+		for i, v := range chunk {
+			f := float64(float32(v))
+			n, k, ok := decimal7(math.Abs(f))
+			words[i], exps[i], fast[i], neg[i] = digitWord(n), k, ok, f < 0
+		}
+		for i, v := range chunk {
+			b = append(b, sep)
+			if fast[i] {
+				b = appendDigitWord(b, words[i], exps[i], neg[i])
+			} else {
+				b = AppendFloat(b, v)
+			}
+		}
+	}
+	return b
 }

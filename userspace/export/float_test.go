@@ -221,3 +221,31 @@ func TestDigitWord(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendFloatsMatchesAppendFloat checks the batched writer against
+// one AppendFloat per value, over float32 bit patterns and float64 values
+// of every magnitude, in batches of every length up to two chunks.
+func TestAppendFloatsMatchesAppendFloat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	vals := []float64{0, math.Copysign(0, -1), math.NaN(), math.Inf(1), math.Inf(-1), 1e-50, -1e-50, 1e300, 0.5, -2.25, 146.6667, 1e7, 9999999.5}
+	for x := uint64(0); x <= math.MaxUint32; x += 65521 {
+		vals = append(vals, float64(math.Float32frombits(uint32(x))))
+	}
+	for range 200_000 {
+		vals = append(vals, math.Float64frombits(rng.Uint64()), (rng.Float64()-0.5)*math.Pow(10, float64(rng.IntN(40)-20)))
+	}
+	var got, want []byte
+	for len(vals) > 0 {
+		n := min(len(vals), rng.IntN(2*floatBatch+1))
+		batch := vals[:n]
+		vals = vals[n:]
+		got = AppendFloats(append(got[:0], 'p'), '\t', batch)
+		want = append(want[:0], 'p')
+		for _, v := range batch {
+			want = AppendFloat(append(want, '\t'), v)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("AppendFloats(%v) = %q, want %q", batch, got, want)
+		}
+	}
+}
