@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"sync/atomic"
@@ -61,6 +62,9 @@ func builtinTables() (*table, *table, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := v4.indexOctets(); err != nil {
+		return nil, nil, err
+	}
 	v6, err := buildTable(e6, maxV6())
 	if err != nil {
 		return nil, nil, err
@@ -83,15 +87,33 @@ func builtinTables() (*table, *table, error) {
 // built-in answers Lookup does not allocate.
 func (d *DB) Lookup(ip netip.Addr) Info {
 	ip = ip.Unmap()
+	if ip.Is4() {
+		return d.LookupIPv4(ip.As4())
+	}
 	if !ip.IsValid() || ip.IsUnspecified() {
 		return unknownInfo()
 	}
-	t := d.v6
-	if ip.Is4() {
-		t = d.v4
+	return d.answer(d.v6.find(key(ip)), ip)
+}
+
+// LookupIPv4 is Lookup for an IPv4 address given as its four bytes, as
+// flow keys hold it; it spares the flows file writer the conversion.
+func (d *DB) LookupIPv4(a [4]byte) Info {
+	k := binary.BigEndian.Uint32(a[:])
+	if k == 0 {
+		return unknownInfo()
 	}
-	s, hit := t.find(key(ip))
-	if hit && !s.legacy {
+	s := d.v4.find4(k)
+	if s != nil && !s.legacy {
+		return s.info
+	}
+	return d.answer(s, netip.AddrFrom4(a))
+}
+
+// answer completes a lookup for ip whose built-in span s (nil for none)
+// is not decisive on its own: the database first, then s, then Unknown.
+func (d *DB) answer(s *span, ip netip.Addr) Info {
+	if s != nil && !s.legacy {
 		return s.info
 	}
 	if d.mmdb != nil {
@@ -99,7 +121,7 @@ func (d *DB) Lookup(ip netip.Addr) Info {
 			return info
 		}
 	}
-	if hit {
+	if s != nil {
 		return s.info
 	}
 	return unknownInfo()

@@ -70,28 +70,64 @@ type span struct {
 // binary search over non-overlapping spans, so lookups never allocate.
 type table struct {
 	spans []span
+	// octet[o] is the range of spans that meet o.0.0.0/8, for IPv4
+	// tables: every flow line looks up two addresses, and one octet
+	// narrows the search to one or a few spans.
+	octet [256][2]uint16
 }
 
-// find returns the span holding k, if any.
-func (t *table) find(k u128) (span, bool) {
-	lo, hi := 0, len(t.spans)
+// find returns the span holding k, or nil.
+func (t *table) find(k u128) *span {
+	return search(t.spans, k)
+}
+
+// find4 is find for an IPv4 table and address.
+func (t *table) find4(a uint32) *span {
+	r := t.octet[a>>24]
+	return search(t.spans[r[0]:r[1]], u128{0, uint64(a)})
+}
+
+// search returns the span of spans holding k, or nil.
+func search(spans []span, k u128) *span {
+	lo, hi := 0, len(spans)
 	// Invariant: spans[:lo] start at or before k, spans[hi:] start after k.
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
-		if k.less(t.spans[mid].first) {
+		if k.less(spans[mid].first) {
 			hi = mid
 		} else {
 			lo = mid + 1
 		}
 	}
 	if lo == 0 {
-		return span{}, false
+		return nil
 	}
-	s := t.spans[lo-1]
+	s := &spans[lo-1]
 	if s.last.less(k) {
-		return span{}, false
+		return nil
 	}
-	return s, true
+	return s
+}
+
+// indexOctets fills octet for an IPv4 table: spans are sorted and do not
+// overlap, so the spans meeting one /8 are consecutive.
+func (t *table) indexOctets() error {
+	if len(t.spans) > 1<<16-1 {
+		return fmt.Errorf("built-in ranges: %d spans, too many to index", len(t.spans))
+	}
+	lo := 0
+	for o := range uint64(256) {
+		first, last := u128{0, o << 24}, u128{0, o<<24 | 0xffffff}
+		for lo < len(t.spans) && t.spans[lo].last.less(first) {
+			lo++
+		}
+		hi := lo
+		for hi < len(t.spans) && !last.less(t.spans[hi].first) {
+			hi++
+		}
+		t.octet[o] = [2]uint16{uint16(lo), uint16(hi)}
+	}
+	return nil
 }
 
 // prefixBounds returns the first and last address of p as numbers.
