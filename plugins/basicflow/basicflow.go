@@ -5,6 +5,8 @@
 package basicflow
 
 import (
+	"net/netip"
+
 	"github.com/flowtap/flowtap/plugins/api"
 	"github.com/flowtap/flowtap/userspace/datapath"
 	"github.com/flowtap/flowtap/userspace/export"
@@ -93,8 +95,8 @@ func (p *Plugin) AppendColumns(b []byte, f *api.Flow) []byte {
 		}
 		b = export.AppendUint(b, uint64(st.VlanTci[i])) // T2 prints the raw TCI
 	}
-	b = p.appendEndpoint(b, f, true)
-	b = p.appendEndpoint(b, f, false)
+	b = p.appendEndpoint(b, f, &f.Key.SrcIp, f.Key.SrcPort)
+	b = p.appendEndpoint(b, f, &f.Key.DstIp, f.Key.DstPort)
 	b = append(b, '\t')
 	return export.AppendUint(b, uint64(f.Key.L4Proto))
 }
@@ -110,17 +112,24 @@ func appendMACs(b []byte, list *[datapath.MaxMACs][6]uint8, n uint8) []byte {
 }
 
 // appendEndpoint appends IP, country, organisation and port of one side.
-func (p *Plugin) appendEndpoint(b []byte, f *api.Flow, src bool) []byte {
-	a, port := f.DstAddr(), f.Key.DstPort
-	if src {
-		a, port = f.SrcAddr(), f.Key.SrcPort
-	}
-	info := geo.Info{CC: geo.Unknown, Org: geo.Unknown}
-	if a.IsValid() {
-		info = p.geo.Lookup(a)
-	}
+// IPv4 addresses go to the geo table as the key's bytes, without a
+// netip.Addr round trip (every line has two).
+func (p *Plugin) appendEndpoint(b []byte, f *api.Flow, ip *[16]byte, port uint16) []byte {
+	var info geo.Info
 	b = append(b, '\t')
-	b = export.AppendIP(b, a)
+	switch {
+	case f.IsL2():
+		info = geo.Info{CC: geo.Unknown, Org: geo.Unknown}
+		b = append(b, '-')
+	case f.IsIPv6():
+		a := netip.AddrFrom16(*ip)
+		info = p.geo.Lookup(a)
+		b = a.AppendTo(b)
+	default:
+		a := [4]byte(ip[:4])
+		info = p.geo.LookupIPv4(a)
+		b = netip.AddrFrom4(a).AppendTo(b)
+	}
 	b = append(b, '\t')
 	b = append(b, info.CC...)
 	b = append(b, '\t')
