@@ -109,8 +109,8 @@ func appendDigits7(b []byte, n uint32, k int, neg bool) []byte {
 }
 
 // appendDigitWord formats the seven digits in w (as digitWord returns
-// them) with decimal exponent k as %g does: exponent form for k < -4 or k >= 7, fixed form
-// otherwise, trailing zeros and a bare '.' removed.
+// them) with decimal exponent k as %g does: exponent form for k < -4 or
+// k >= 7, fixed form otherwise, trailing zeros and a bare '.' removed.
 //
 // The digits travel as one little-endian word, first digit in the low
 // byte, so placing the '.' is a mask and a shift and every piece is one
