@@ -53,12 +53,15 @@ func appendUintWords(b []byte, v uint64) []byte {
 	if v >= 1e16 {
 		return strconv.AppendUint(b, v, 10)
 	}
+	if v < 100 {
+		return append(b, digitPairs[2*v], digitPairs[2*v+1])
+	}
 	b, out := spare(b)
 	l := len(b)
 	if v < 1e8 {
 		w := digits8(uint32(v))
-		// Leading '0' bytes sit in the low end; v >= 10 leaves at least
-		// two digits, so the shift is at most 48.
+		// Leading '0' bytes sit in the low end; v >= 100 leaves at least
+		// three digits, so the shift is at most 40.
 		z := uint(bits.TrailingZeros64(w-0x3030303030303030)) &^ 7
 		binary.LittleEndian.PutUint64(out, w>>z)
 		return b[:l+8-int(z/8)]
