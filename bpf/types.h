@@ -134,10 +134,10 @@ struct flow_state {
 	__u8 pad1;
 	__u16 vlan_tci[MAX_VLANS]; /* raw TCIs, outer first */
 	__u32 win_init;            /* tcpWin: raw window of the first TCP packet */
-	__u64 flow_ind; /* shared by the A and B direction */
-	__u32 syn_seq;  /* tcpStates: sequence number of this side's SYN */
-	__u32 fin_seq;  /* tcpStates: sequence number of this side's FIN */
-	__u32 frag_id;  /* IPv4 ID / IPv6 fragment ID of the pending datagram */
+	__u64 flow_ind;            /* shared by the A and B direction */
+	__u32 syn_seq;             /* tcpStates: sequence number of this side's SYN */
+	__u32 fin_seq;             /* tcpStates: sequence number of this side's FIN */
+	__u32 frag_id;             /* IPv4 ID / IPv6 fragment ID of the pending datagram */
 	__u32 pad2;
 };
 
