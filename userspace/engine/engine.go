@@ -30,8 +30,7 @@ type Engine struct {
 	flushing bool          // end of file: ended flows are handed over without copies
 	pkts     PacketWriter  // -s packet mode, may be nil
 	meta     datapath.Meta // Packet's parse result
-	slots    [prefetchBatch]int32
-	prefetch uint64 // sink for Table.Prefetch results
+	prefetch uint64        // sink for Table.PrefetchFlow results
 	line     []byte
 	toRemove []flowtable.Key // force mode: removed before the next packet
 	stage    Stage           // nil: the Go flow stage below (--engine go)
@@ -72,10 +71,6 @@ func (e *Engine) SetSnaplen(s uint32) { e.snaplen = s }
 // MaxBatch is the largest batch of packets read and parsed ahead: large
 // enough that handing batches between goroutines costs little.
 const MaxBatch = 256
-
-// prefetchBatch is how many packets' flow lookups are overlapped at once:
-// small enough that the touched cache lines are still there when used.
-const prefetchBatch = 32
 
 // Packet processes one captured packet (T2 perPacketCallback).
 func (e *Engine) Packet(pkt *capture.Packet) {

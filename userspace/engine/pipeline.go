@@ -57,13 +57,7 @@ func (e *Engine) Run(ctx context.Context, rd BatchReader) error {
 	go e.readAhead(ctx, rd, full, free, rs)
 	var inputErr error
 	for b := range full {
-		for lo := 0; lo < b.n; lo += prefetchBatch {
-			hi := min(lo+prefetchBatch, b.n)
-			e.prefetch += e.table.Prefetch(b.hashes[lo:hi], b.metas[lo:hi], e.slots[:hi-lo])
-			for i := lo; i < hi; i++ {
-				e.packet(&b.pkts[i], &b.metas[i], b.hashes[i], true)
-			}
-		}
+		e.runBatch(b)
 		if b.err != nil && !errors.Is(b.err, io.EOF) {
 			inputErr = b.err
 		}
@@ -111,5 +105,36 @@ func (e *Engine) readAhead(ctx context.Context, rd BatchReader, full, free chan 
 		if err != nil {
 			return
 		}
+	}
+}
+
+// Prefetch distances of runBatch, in packets: the index line of packet
+// i+indexAhead and the flow lines of packet i+flowAhead load while packet
+// i is processed.
+const (
+	indexAhead = 12
+	flowAhead  = 6
+)
+
+// runBatch processes a batch with a rolling prefetch: each packet's index
+// line, then its flow's lines, start loading a few packets before it is
+// processed, so that the cache misses overlap with the work on the
+// packets in between.
+func (e *Engine) runBatch(b *parsedBatch) {
+	n := b.n
+	for j := range min(indexAhead, n) {
+		e.table.PrefetchIndex(b.hashes[j])
+	}
+	for j := range min(flowAhead, n) {
+		e.prefetch += e.table.PrefetchFlow(b.hashes[j], &b.metas[j])
+	}
+	for i := range n {
+		if j := i + indexAhead; j < n {
+			e.table.PrefetchIndex(b.hashes[j])
+		}
+		if j := i + flowAhead; j < n {
+			e.prefetch += e.table.PrefetchFlow(b.hashes[j], &b.metas[j])
+		}
+		e.packet(&b.pkts[i], &b.metas[i], b.hashes[i], true)
 	}
 }

@@ -89,13 +89,7 @@ func (e *Engine) flowStage(in *stageInput) {
 		for i := range pb.n {
 			pb.hashes[i] = e.table.Hash(&pb.metas[i].Key)
 		}
-		for lo := 0; lo < pb.n; lo += prefetchBatch {
-			hi := min(lo+prefetchBatch, pb.n)
-			e.prefetch += e.table.Prefetch(pb.hashes[lo:hi], pb.metas[lo:hi], e.slots[:hi-lo])
-			for i := lo; i < hi; i++ {
-				e.packet(&pb.pkts[i], &pb.metas[i], pb.hashes[i], false)
-			}
-		}
+		e.runBatch(pb)
 	}
 }
 

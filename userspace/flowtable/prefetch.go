@@ -1,44 +1,10 @@
 package flowtable
 
-import "github.com/flowtap/flowtap/userspace/datapath"
+import (
+	"unsafe"
 
-// Prefetch reads the index entries and then the flows that lookups with
-// hashes hs (of the keys of ms) will touch, one tight loop each, so that
-// the CPU overlaps their cache misses (Go has no prefetch instruction;
-// plain independent loads in a short loop do the same). Call it for a
-// batch of packets before processing them. slots is scratch space of
-// len(hs).
-func (t *Table) Prefetch(hs []uint32, ms []datapath.Meta, slots []int32) uint64 {
-	var sink uint64
-	for i, h := range hs {
-		// Probe by hash only: the slot whose entry carries h is almost
-		// always the flow find will confirm with the key.
-		slots[i] = t.probe(h)
-		if slots[i] < 0 && !ms[i].NoFlow {
-			// A packet without flow creates one: Create looks up the
-			// reverse key (the opposite direction) right away.
-			rk := reverseKey(&ms[i].Key, ms[i].L2Flow)
-			if r := t.probe(t.idx.hash(&rk)); r >= 0 {
-				sink += t.node(r).State.Status
-			}
-		}
-	}
-	for _, s := range slots[:len(hs)] {
-		if s >= 0 {
-			// A packet touches the flow's first four lines (bpf/types.h
-			// orders the state so), its link, and the opposite's TCP
-			// state (read by tcpStates).
-			f := t.node(s)
-			st := &f.State
-			sink += uint64(f.Key.SrcIp[0]) + st.Pkts + uint64(st.MaxIatNs) + uint64(st.HdrDesc[0][0]) +
-				uint64(t.lru[s].prev)
-			if o := t.lru[s].opp; o >= 0 {
-				sink += uint64(t.node(o).State.TcpState)
-			}
-		}
-	}
-	return sink // only defeats dead-code elimination
-}
+	"github.com/flowtap/flowtap/userspace/datapath"
+)
 
 // probe returns the slot of the first index entry carrying hash h, or -1.
 func (t *Table) probe(h uint32) int32 {
@@ -52,4 +18,31 @@ func (t *Table) probe(h uint32) int32 {
 			return int32(uint32(e)) - 1
 		}
 	}
+}
+
+// PrefetchIndex starts loading the index line where a lookup of hash h
+// begins. With PrefetchFlow it is the early stage of a rolling prefetch:
+// call PrefetchIndex a few packets before PrefetchFlow, and PrefetchFlow
+// a few packets before the packet is processed.
+func (t *Table) PrefetchIndex(h uint32) {
+	prefetchLine(uintptr(unsafe.Pointer(&t.idx.entries[h&t.idx.mask])))
+}
+
+// PrefetchFlow finds the flow that the packet m (key hash h) will touch
+// and starts loading its lines and its LRU link without waiting for them.
+// A packet without a flow yet probes, as Create will, for the opposite
+// direction. The return value only defeats dead-code elimination.
+func (t *Table) PrefetchFlow(h uint32, m *datapath.Meta) uint64 {
+	if s := t.probe(h); s >= 0 {
+		prefetchFlowLines(uintptr(unsafe.Pointer(&t.nodes[s])), uintptr(unsafe.Pointer(&t.lru[s])))
+		return 0
+	}
+	if m.NoFlow {
+		return 0
+	}
+	rk := reverseKey(&m.Key, m.L2Flow)
+	if r := t.probe(t.idx.hash(&rk)); r >= 0 {
+		return t.nodes[r].State.Status
+	}
+	return 0
 }
