@@ -21,6 +21,11 @@ type ended struct {
 
 const batchSize = 256
 
+// flushAhead is how many flow pairs ahead the formatting workers prefetch
+// (at end of file the flows are read in place, in LRU order, from all
+// over the table).
+const flushAhead = 4
+
 // job is a batch of ended flows on its way to the flows file: formatted
 // by any worker, then observed and written in order.
 type job struct {
@@ -74,6 +79,10 @@ func (w *writer) format() {
 	for j := range w.work {
 		j.text, j.ends = j.text[:0], j.ends[:0]
 		for i := range j.flows {
+			if k := i + flushAhead; k < len(j.flows) {
+				flowtable.PrefetchWhole(j.flows[k].a)
+				flowtable.PrefetchWhole(j.flows[k].b)
+			}
 			e := &j.flows[i]
 			if e.b != nil {
 				j.text = w.formatFlow(j, &fl, &e.a.Key, &e.a.State, &e.b.State, 'A')

@@ -46,3 +46,13 @@ func (t *Table) PrefetchFlow(h uint32, m *datapath.Meta) uint64 {
 	}
 	return 0
 }
+
+// PrefetchWhole starts loading all five lines of flow f (nil: nothing),
+// for code that is about to read a whole flow, such as the formatting of
+// ended flows.
+func PrefetchWhole(f *Flow) {
+	if f != nil {
+		a := uintptr(unsafe.Pointer(f))
+		prefetchFlowLines(a, a+256)
+	}
+}
