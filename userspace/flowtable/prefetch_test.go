@@ -53,3 +53,15 @@ func TestPrefetchFlow(t *testing.T) {
 		t.Errorf("packet of an unrelated new flow: PrefetchFlow %#x, want 0", got)
 	}
 }
+
+// TestPrefetchWhole checks that prefetching a flow, or nil, leaves it as
+// it was.
+func TestPrefetchWhole(t *testing.T) {
+	var f Flow
+	f.State.Pkts = 7
+	PrefetchWhole(nil)
+	PrefetchWhole(&f)
+	if f.State.Pkts != 7 || f.Key != (Key{}) {
+		t.Fatal("PrefetchWhole changed the flow")
+	}
+}
