@@ -56,7 +56,7 @@ bench-live: build ## live (root): veth packets/s with and without flowtap, captu
 
 bench: build ## flowtap vs tcpdump on a generated 2M-packet capture, plus Go benchmarks
 	RUNS=$(RUNS) ./scripts/bench.sh
-	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./userspace/...
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./userspace/... ./plugins/...
 
 lint: ## gofmt, go vet, clang-format check of bpf/, vagrant validate
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
