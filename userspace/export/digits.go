@@ -29,11 +29,14 @@ func spare(b []byte) ([]byte, []byte) {
 
 // digits8 returns the eight decimal digits of n < 10^8, leading zeros
 // included, as ASCII in a word, most significant digit in the low byte.
-// It is digitWord's lane trick (see float.go) without the dropped digit.
+// It splits n into lanes (4+4 digits, then 2-digit and 1-digit lanes) and
+// divides every lane at once with multiply-shifts, so no loads and no loop.
 func digits8(n uint32) uint64 {
 	x := uint64(n/10000) | uint64(n%10000)<<32
+	// v/100 == v*10486>>20 for v < 10000; the mask drops the other lane.
 	q := x * 10486 >> 20 & 0x0000007f0000007f
 	x = x<<16 - q*(100<<16-1)
+	// v/10 == v*103>>10 for v < 100.
 	q = x * 103 >> 10 & 0x000f000f000f000f
 	x = x<<8 - q*(10<<8-1)
 	return x | 0x3030303030303030

@@ -163,19 +163,10 @@ func appendDigitWord(b []byte, w uint64, k int, neg bool) []byte {
 }
 
 // digitWord returns the seven decimal digits of n (10^6 <= n < 10^7) as
-// ASCII bytes in a word, most significant digit in the low byte. It splits
-// n into lanes (4+4 digits, then 2-digit and 1-digit lanes) and divides
-// every lane at once with multiply-shifts, so no loads and no loop.
+// ASCII bytes in a word, most significant digit in the low byte: digits8
+// leaves a leading zero digit in the low byte, shifted out here.
 func digitWord(n uint32) uint64 {
-	x := uint64(n/10000) | uint64(n%10000)<<32
-	// v/100 == v*10486>>20 for v < 10000; the mask drops the other lane.
-	q := x * 10486 >> 20 & 0x0000007f0000007f
-	x = x<<16 - q*(100<<16-1)
-	// v/10 == v*103>>10 for v < 100.
-	q = x * 103 >> 10 & 0x000f000f000f000f
-	x = x<<8 - q*(10<<8-1)
-	// n/10000 < 1000 left a leading zero digit in the low byte.
-	return (x | 0x3030303030303030) >> 8
+	return digits8(n) >> 8
 }
 
 // withDot inserts '.' after the first i (1..7) digit bytes of w.
